@@ -1,0 +1,45 @@
+# authnotes — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+STAGE ?= dev
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+GO_TEST_FLAGS ?= -count=1 -timeout 25m
+
+.PHONY: help deps synth test bench local deploy diff fmt vet clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+
+deps: node_modules/.package-lock.json ## install the pinned npm tools (aws-cdk CLI, dynalite, amazon-cognito-identity-js) and Go modules
+	go mod download
+
+synth: deps ## synthesize the three stage stacks into cdk.out (templates + arm64 bootstrap bundles)
+	npx --no-install cdk synth --quiet
+
+test: deps ## run every test: unit, dynalite-backed store, synth assertions/snapshots/cdk-nag, Cognito interop, end-to-end
+	go vet ./...
+	go test $(GO_TEST_FLAGS) ./...
+
+bench: deps ## run the benchmarks and print each Lambda bundle's size
+	go test -run '^$$' -bench . -benchmem ./...
+
+local: deps ## run a synthesized stage offline: Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev)
+	go run ./cmd/twin --stage $(STAGE)
+
+deploy: deps ## deploy one stage to AWS with your credentials (STAGE=dev|staging|prod)
+	npx --no-install cdk deploy NotesApi-$(STAGE) --outputs-file cdk-outputs-$(STAGE).json
+
+diff: deps ## show what a deploy of STAGE would change
+	npx --no-install cdk diff NotesApi-$(STAGE)
+
+fmt: ## gofmt the tree
+	gofmt -w $$(git ls-files '*.go')
+
+vet: ## go vet the tree
+	go vet ./...
+
+clean: ## remove build output (keeps .local state)
+	rm -rf cdk.out
