@@ -1,0 +1,204 @@
+package jwtauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const (
+	testIssuer = "http://127.0.0.1:9229/eu-west-1_abcdefghi"
+	testClient = "abcdefghijklmnopqrstuvwxyz"
+)
+
+var (
+	keysOnce sync.Once
+	keyA     *rsa.PrivateKey
+	keyB     *rsa.PrivateKey
+)
+
+// testKeys generates two RSA keys once per test binary: key generation is the slowest part of these tests.
+func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
+	t.Helper()
+	keysOnce.Do(func() {
+		var err error
+		if keyA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+		if keyB, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+	return keyA, keyB
+}
+
+func sign(t testing.TB, key *rsa.PrivateKey, kid string, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	if kid != "" {
+		tok.Header["kid"] = kid
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatalf("sign: %v", err)
+	}
+	return s
+}
+
+func accessClaims(now time.Time) jwt.MapClaims {
+	return jwt.MapClaims{
+		"sub": "user-1", "client_id": testClient, "scope": "aws.cognito.signin.user.admin", "token_use": "access",
+		"iss": testIssuer, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "auth_time": now.Unix(),
+	}
+}
+
+func idClaims(now time.Time) jwt.MapClaims {
+	return jwt.MapClaims{
+		"sub": "user-1", "aud": testClient, "token_use": "id", "email": "a@example.com",
+		"iss": testIssuer, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
+	}
+}
+
+func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
+	out := jwt.MapClaims{}
+	for kk, vv := range c {
+		out[kk] = vv
+	}
+	if v == nil {
+		delete(out, k)
+	} else {
+		out[k] = v
+	}
+	return out
+}
+
+// unsigned builds a token from a header, an already encoded payload and a fake signature, for algorithm attacks.
+func unsigned(header, payload string, sig []byte) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(header)) + "." + payload + "." + enc.EncodeToString(sig)
+}
+
+func TestVerify(t *testing.T) {
+	a, b := testKeys(t)
+	now := time.Unix(1_800_000_000, 0)
+	v, err := NewVerifier(StaticKeys{"ka": &a.PublicKey}, Expect{Issuer: testIssuer, Audiences: []string{testClient}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sign(t, a, "ka", accessClaims(now))
+	parts := strings.Split(good, ".")
+	tamperedPayload := base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","client_id":"` + testClient + `","iss":"` + testIssuer + `","exp":1900000000}`))
+	pubDER, _ := x509.MarshalPKIXPublicKey(&a.PublicKey)
+	hsConfusion := jwt.NewWithClaims(jwt.SigningMethodHS256, accessClaims(now))
+	hsConfusion.Header["kid"] = "ka"
+	hsToken, _ := hsConfusion.SignedString(pubDER)
+	rs512 := jwt.NewWithClaims(jwt.SigningMethodRS512, accessClaims(now))
+	rs512.Header["kid"] = "ka"
+	rs512Token, _ := rs512.SignedString(a)
+
+	tests := []struct {
+		name    string
+		token   string
+		wantErr error
+		wantSub string
+	}{
+		{"access token", good, nil, "user-1"},
+		{"id token", sign(t, a, "ka", idClaims(now)), nil, "user-1"},
+		{"aud list containing ours", sign(t, a, "ka", with(idClaims(now), "aud", []string{"other", testClient})), nil, "user-1"},
+		{"nbf within leeway", sign(t, a, "ka", with(accessClaims(now), "nbf", now.Add(30*time.Second).Unix())), nil, "user-1"},
+		{"expired", sign(t, a, "ka", with(accessClaims(now), "exp", now.Add(-time.Second).Unix())), ErrExpired, ""},
+		{"expires this second", sign(t, a, "ka", with(accessClaims(now), "exp", now.Unix())), ErrExpired, ""},
+		{"no exp", sign(t, a, "ka", with(accessClaims(now), "exp", nil)), ErrMalformed, ""},
+		{"exp not a number", sign(t, a, "ka", with(accessClaims(now), "exp", "tomorrow")), ErrMalformed, ""},
+		{"nbf in the future", sign(t, a, "ka", with(accessClaims(now), "nbf", now.Add(2*time.Minute).Unix())), ErrNotYetValid, ""},
+		{"iat in the future", sign(t, a, "ka", with(accessClaims(now), "iat", now.Add(2*time.Minute).Unix())), ErrNotYetValid, ""},
+		{"other issuer", sign(t, a, "ka", with(accessClaims(now), "iss", "http://127.0.0.1:9229/eu-west-1_other")), ErrWrongIssuer, ""},
+		{"issuer with trailing slash", sign(t, a, "ka", with(accessClaims(now), "iss", testIssuer+"/")), ErrWrongIssuer, ""},
+		{"no issuer", sign(t, a, "ka", with(accessClaims(now), "iss", nil)), ErrWrongIssuer, ""},
+		{"access token of another client", sign(t, a, "ka", with(accessClaims(now), "client_id", "someoneelse")), ErrWrongAudience, ""},
+		{"id token of another client", sign(t, a, "ka", with(idClaims(now), "aud", "someoneelse")), ErrWrongAudience, ""},
+		{"aud decides even when client_id matches", sign(t, a, "ka", with(with(idClaims(now), "aud", "x"), "client_id", testClient)), ErrWrongAudience, ""},
+		{"neither aud nor client_id", sign(t, a, "ka", with(accessClaims(now), "client_id", nil)), ErrWrongAudience, ""},
+		{"signed by another key under our kid", sign(t, b, "ka", accessClaims(now)), ErrBadSignature, ""},
+		{"tampered payload", parts[0] + "." + tamperedPayload + "." + parts[2], ErrBadSignature, ""},
+		{"truncated signature", parts[0] + "." + parts[1] + "." + parts[2][:20], ErrBadSignature, ""},
+		{"unknown kid", sign(t, b, "kb", accessClaims(now)), ErrUnknownKey, ""},
+		{"no kid", sign(t, a, "", accessClaims(now)), ErrMalformed, ""},
+		{"alg none", unsigned(`{"alg":"none","kid":"ka"}`, parts[1], nil), ErrAlgorithm, ""},
+		{"alg NONE with a signature", unsigned(`{"alg":"NONE","kid":"ka"}`, parts[1], []byte("x")), ErrAlgorithm, ""},
+		{"HS256 keyed with the public key", hsToken, ErrAlgorithm, ""},
+		{"RS512", rs512Token, ErrAlgorithm, ""},
+		{"garbage", "not.a.jwt", ErrMalformed, ""},
+		{"empty", "", ErrMalformed, ""},
+		{"two segments", parts[0] + "." + parts[1], ErrMalformed, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			claims, err := v.Verify(context.Background(), tc.token)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("Verify() error = %v; want %v", err, tc.wantErr)
+				}
+				if claims != nil {
+					t.Errorf("Verify() returned claims %v with an error", claims)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Verify() error = %v; want nil", err)
+			}
+			if got := claims.Subject(); got != tc.wantSub {
+				t.Errorf("Subject() = %q; want %q", got, tc.wantSub)
+			}
+		})
+	}
+}
+
+func TestClaimsScopes(t *testing.T) {
+	tests := []struct {
+		claims Claims
+		want   []string
+	}{
+		{Claims{"scope": "aws.cognito.signin.user.admin"}, []string{"aws.cognito.signin.user.admin"}},
+		{Claims{"scope": "a  b c"}, []string{"a", "b", "c"}},
+		{Claims{"token_use": "id"}, nil},
+		{Claims{"scope": 3.0}, nil},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, tc.claims.Scopes(), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%v.Scopes() mismatch (-want +got):\n%s", tc.claims, diff)
+		}
+	}
+}
+
+func TestNewVerifierValidates(t *testing.T) {
+	a, _ := testKeys(t)
+	keys := StaticKeys{"ka": &a.PublicKey}
+	tests := []struct {
+		name   string
+		keys   KeySource
+		expect Expect
+	}{
+		{"no keys", nil, Expect{Issuer: testIssuer, Audiences: []string{testClient}}},
+		{"no issuer", keys, Expect{Audiences: []string{testClient}}},
+		{"no audience", keys, Expect{Issuer: testIssuer}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := NewVerifier(tc.keys, tc.expect); err == nil {
+				t.Error("NewVerifier() error = nil; want an error")
+			}
+		})
+	}
+}

@@ -1,0 +1,195 @@
+package jwtauth
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// jwksServer serves a key set that the test can swap, and counts fetches.
+type jwksServer struct {
+	mu      sync.Mutex
+	doc     []byte
+	status  int
+	fetches int
+}
+
+func (s *jwksServer) set(t *testing.T, keys map[string]*rsa.PublicKey) {
+	t.Helper()
+	var set jose.JSONWebKeySet
+	for kid, k := range keys {
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: "RS256", Use: "sig"})
+	}
+	doc, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc, s.status = doc, http.StatusOK
+}
+
+func (s *jwksServer) fail(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = status
+}
+
+func (s *jwksServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetches
+}
+
+func (s *jwksServer) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fetches++
+	if s.status != http.StatusOK {
+		http.Error(w, "down", s.status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.doc)
+}
+
+// fakeClock is a settable clock for cache expiry.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newJWKSFixture(t *testing.T) (*jwksServer, *JWKS, *fakeClock) {
+	t.Helper()
+	srv := &jwksServer{}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	return srv, NewJWKS(hs.URL, JWKSOptions{MinRefetch: 30 * time.Second, MaxAge: time.Hour, Now: clock.Now}), clock
+}
+
+func TestJWKSCachesAndRefetchesOnRotation(t *testing.T) {
+	a, b := testKeys(t)
+	srv, jwks, clock := newJWKSFixture(t)
+	srv.set(t, map[string]*rsa.PublicKey{"ka": &a.PublicKey})
+	ctx := context.Background()
+	v, err := NewVerifier(jwks, Expect{Issuer: testIssuer, Audiences: []string{testClient}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for range 3 {
+		if _, err := v.Verify(ctx, sign(t, a, "ka", accessClaims(clock.Now()))); err != nil {
+			t.Fatalf("Verify(token by ka) error = %v", err)
+		}
+	}
+	if got := srv.count(); got != 1 {
+		t.Fatalf("fetches after 3 verifications = %d; want 1 (cached)", got)
+	}
+
+	// The issuer rotates to kb. Right after the first fetch a refetch is not allowed yet.
+	srv.set(t, map[string]*rsa.PublicKey{"kb": &b.PublicKey})
+	if _, err := v.Verify(ctx, sign(t, b, "kb", accessClaims(clock.Now()))); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("Verify(token by kb) within MinRefetch error = %v; want ErrUnknownKey", err)
+	}
+	clock.advance(31 * time.Second)
+	if _, err := v.Verify(ctx, sign(t, b, "kb", accessClaims(clock.Now()))); err != nil {
+		t.Fatalf("Verify(token by kb) after rotation error = %v; want nil", err)
+	}
+	if got := srv.count(); got != 2 {
+		t.Errorf("fetches after rotation = %d; want 2", got)
+	}
+	if _, err := v.Verify(ctx, sign(t, a, "ka", accessClaims(clock.Now()))); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Verify(token by retired ka) error = %v; want ErrUnknownKey", err)
+	}
+}
+
+func TestJWKSUnknownKidFloodIsRateLimited(t *testing.T) {
+	a, _ := testKeys(t)
+	srv, jwks, clock := newJWKSFixture(t)
+	srv.set(t, map[string]*rsa.PublicKey{"ka": &a.PublicKey})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := jwks.Key(ctx, fmt.Sprintf("random-%d", i)); !errors.Is(err, ErrUnknownKey) {
+				t.Errorf("Key(random) error = %v; want ErrUnknownKey", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := srv.count(); got != 1 {
+		t.Errorf("fetches for 200 random kids = %d; want 1", got)
+	}
+	clock.advance(31 * time.Second)
+	jwks.Key(ctx, "random-again")
+	if got := srv.count(); got != 2 {
+		t.Errorf("fetches after MinRefetch = %d; want 2", got)
+	}
+}
+
+func TestJWKSMaxAgeAndOutage(t *testing.T) {
+	a, _ := testKeys(t)
+	srv, jwks, clock := newJWKSFixture(t)
+	srv.set(t, map[string]*rsa.PublicKey{"ka": &a.PublicKey})
+	ctx := context.Background()
+	if _, err := jwks.Key(ctx, "ka"); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(2 * time.Hour)
+	srv.fail(http.StatusServiceUnavailable)
+	if _, err := jwks.Key(ctx, "ka"); err != nil {
+		t.Errorf("Key(ka) with a stale set during an outage error = %v; want the cached key", err)
+	}
+	if got := srv.count(); got != 2 {
+		t.Errorf("fetches = %d; want 2 (stale set refetched)", got)
+	}
+	clock.advance(time.Minute)
+	if _, err := jwks.Key(ctx, "kb"); err == nil || errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Key(kb) during an outage error = %v; want the fetch error", err)
+	}
+}
+
+func TestJWKSBadDocuments(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+	}{
+		{"not json", "<html>"},
+		{"no keys", `{"keys":[]}`},
+		{"only an encryption key", `{"keys":[{"kty":"RSA","use":"enc","kid":"k","n":"AQAB","e":"AQAB"}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, tc.doc) }))
+			t.Cleanup(hs.Close)
+			_, err := NewJWKS(hs.URL, JWKSOptions{}).Key(context.Background(), "k")
+			if err == nil || errors.Is(err, ErrUnknownKey) {
+				t.Errorf("Key() error = %v; want a fetch error", err)
+			}
+		})
+	}
+}
