@@ -1,0 +1,235 @@
+// Package dynalite runs dynalite, a DynamoDB-compatible server on Node.js, from
+// the project's node_modules (pinned in package.json). The store tests and the
+// local twin use it.
+package dynalite
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure Start.
+type Options struct {
+	// Addr is host:port to listen on. Default: "127.0.0.1:0" (a free port).
+	Addr string
+	// Dir keeps the tables on disk (LevelDB) so a restart loses nothing.
+	// Default: "" (in memory).
+	Dir string
+	// Log receives dynalite's output. Default: discarded.
+	Log io.Writer
+	// CLI is the path of dynalite's cli.js. Default: node_modules/dynalite/cli.js
+	// at the module root, found by walking up from the working directory to go.mod.
+	CLI string
+}
+
+// Server is a running dynalite process.
+type Server struct {
+	cmd      *exec.Cmd
+	endpoint string
+	done     chan struct{} // closed when the process has exited
+	waitErr  error
+	once     sync.Once
+	closeErr error
+}
+
+// readyTimeout is generous: a loaded 2-core machine can take seconds to start Node.
+const readyTimeout = 60 * time.Second
+
+// portAttempts bounds retries when a free port is taken between probing it and
+// dynalite binding it (dynalite cannot be told to pick a port itself: --port 0
+// means its default, 4567).
+const portAttempts = 5
+
+// Start launches dynalite and returns once it accepts connections.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	cli, err := cliPath(opts.CLI)
+	if err != nil {
+		return nil, err
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("dynalite needs Node.js, and node is not on PATH: install Node.js 20+ (for example apt-get install nodejs npm), then run npm ci at the repository root")
+	}
+	if opts.Dir != "" {
+		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+			return nil, fmt.Errorf("dynalite data directory: %w", err)
+		}
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("dynalite address %q: %w", addr, err)
+	}
+	attempts := 1
+	if port == "0" {
+		attempts = portAttempts
+	}
+	for i := 1; ; i++ {
+		p := port
+		if port == "0" {
+			if p, err = freePort(host); err != nil {
+				return nil, err
+			}
+		}
+		s, err := start(ctx, node, cli, host, p, opts)
+		if err == nil || i >= attempts || !errors.Is(err, errAddrInUse) {
+			return s, err
+		}
+	}
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+func start(ctx context.Context, node, cli, host, port string, opts Options) (*Server, error) {
+	args := []string{cli, "--host", host, "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	if opts.Dir != "" {
+		args = append(args, "--path", opts.Dir)
+	}
+	cmd := exec.Command(node, args...)
+	setProcAttr(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("dynalite stdout: %w", err)
+	}
+	cmd.Stderr = cmd.Stdout // one stream: startup errors arrive on stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start dynalite (%s %s): %w", node, cli, err)
+	}
+	s := &Server{cmd: cmd, endpoint: "http://" + net.JoinHostPort(host, port), done: make(chan struct{})}
+
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	ready := make(chan struct{})
+	var (
+		mu   sync.Mutex
+		tail []string // last lines, for the error message if startup fails
+	)
+	go func() {
+		sc := bufio.NewScanner(out)
+		signalled := false
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(logw, line)
+			mu.Lock()
+			tail = append(tail, line)
+			if len(tail) > 20 {
+				tail = tail[1:]
+			}
+			mu.Unlock()
+			if !signalled && strings.HasPrefix(line, "Dynalite listening at:") {
+				signalled = true
+				close(ready)
+			}
+		}
+		_, _ = io.Copy(logw, out)
+		s.waitErr = cmd.Wait()
+		close(s.done)
+	}()
+
+	timer := time.NewTimer(readyTimeout)
+	defer timer.Stop()
+	select {
+	case <-ready:
+		return s, nil
+	case <-s.done:
+		mu.Lock()
+		output := strings.Join(tail, "\n")
+		mu.Unlock()
+		if strings.Contains(output, "EADDRINUSE") {
+			return nil, fmt.Errorf("dynalite on %s: %w", s.endpoint, errAddrInUse)
+		}
+		return nil, fmt.Errorf("dynalite exited before it was ready (%v):\n%s", s.waitErr, output)
+	case <-ctx.Done():
+		_ = s.Close()
+		return nil, fmt.Errorf("start dynalite: %w", ctx.Err())
+	case <-timer.C:
+		_ = s.Close()
+		return nil, fmt.Errorf("dynalite did not report ready on %s within %s", s.endpoint, readyTimeout)
+	}
+}
+
+// Endpoint is the server's URL, e.g. http://127.0.0.1:8000.
+func (s *Server) Endpoint() string { return s.endpoint }
+
+// Close stops dynalite and every process it started, and waits for it to exit.
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		select {
+		case <-s.done:
+			s.closeErr = fmt.Errorf("dynalite had already exited: %v", s.waitErr)
+		default:
+		}
+		_ = signalGroup(s.cmd, terminate) // the group may outlive the leader
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = signalGroup(s.cmd, kill)
+			<-s.done
+		}
+	})
+	return s.closeErr
+}
+
+// cliPath returns the path of dynalite's cli.js or an error naming the fix.
+func cliPath(explicit string) (string, error) {
+	const fix = "run npm ci at the repository root to install the pinned npm tools"
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("dynalite cli %s not found: %s", explicit, fix)
+		}
+		return explicit, nil
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", fmt.Errorf("locate dynalite: %w", err)
+	}
+	cli := filepath.Join(root, "node_modules", "dynalite", "cli.js")
+	if _, err := os.Stat(cli); err != nil {
+		return "", fmt.Errorf("dynalite is not installed (%s is missing): %s", cli, fix)
+	}
+	return cli, nil
+}
+
+// moduleRoot walks up from the working directory to the directory holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod in the working directory or above: run from inside the authnotes repository")
+		}
+		dir = parent
+	}
+}
+
+// freePort asks the kernel for a free port on host.
+func freePort(host string) (string, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
