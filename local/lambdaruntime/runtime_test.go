@@ -1,0 +1,375 @@
+package lambdaruntime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// taskRoot holds the test bootstrap (testdata/fn), built once for the package.
+var taskRoot string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambdaruntime-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/fn")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build the test bootstrap:", err)
+		os.Exit(1)
+	}
+	taskRoot = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer is a bytes.Buffer safe for the runtime's concurrent log writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type fnResponse struct {
+	PID        int               `json:"pid"`
+	RequestID  string            `json:"requestId"`
+	ARN        string            `json:"arn"`
+	DeadlineMs int64             `json:"deadlineMs"`
+	Env        map[string]string `json:"env"`
+	ChildPID   int               `json:"childPid"`
+}
+
+func startFunction(t *testing.T, mutate func(*Config)) (*Function, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cfg := Config{
+		Name:           "hello-fn",
+		Dir:            taskRoot,
+		Handler:        "bootstrap",
+		Env:            map[string]string{"TABLE_NAME": "notes-table"},
+		Timeout:        30 * time.Second,
+		InitTimeout:    30 * time.Second,
+		MaxConcurrency: 4,
+		Region:         "eu-west-1",
+		Account:        "123456789012",
+		LogLevel:       "DEBUG",
+		LogFormat:      "JSON",
+		Log:            logs,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	f, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return f, logs
+}
+
+func invoke(t *testing.T, f *Function, action string, extra ...string) (fnResponse, error) {
+	t.Helper()
+	payload := fmt.Sprintf(`{"action":%q%s}`, action, strings.Join(extra, ""))
+	out, err := f.Invoke(context.Background(), []byte(payload))
+	var res fnResponse
+	if err == nil {
+		if jerr := json.Unmarshal(out, &res); jerr != nil {
+			t.Fatalf("Invoke(%s) returned %q: %v", action, out, jerr)
+		}
+	}
+	return res, err
+}
+
+func alive(pid int) bool {
+	// Signal 0 checks existence; a zombie would still count, but the runtime reaps its children.
+	return syscall.Kill(pid, 0) == nil
+}
+
+func TestInvokeSetsLambdaEnvironment(t *testing.T) {
+	f, _ := startFunction(t, func(c *Config) { c.DynamoDBEndpoint = "http://127.0.0.1:8000"; c.MemoryMB = 256 })
+	before := time.Now()
+	res, err := invoke(t, f, "echo")
+	if err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	want := map[string]string{
+		"TABLE_NAME":                      "notes-table",
+		"AWS_LAMBDA_FUNCTION_NAME":        "hello-fn",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/hello-fn",
+		"AWS_LAMBDA_LOG_FORMAT":           "JSON",
+		"AWS_LAMBDA_LOG_LEVEL":            "DEBUG",
+		"AWS_REGION":                      "eu-west-1",
+		"AWS_DEFAULT_REGION":              "eu-west-1",
+		"AWS_ENDPOINT_URL_DYNAMODB":       "http://127.0.0.1:8000",
+		"_HANDLER":                        "bootstrap",
+		"LAMBDA_TASK_ROOT":                taskRoot,
+	}
+	got := map[string]string{}
+	for k := range want {
+		got[k] = res.Env[k]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("environment mismatch (-want +got):\n%s", diff)
+	}
+	for _, k := range []string{"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		if res.Env[k] == "" {
+			t.Errorf("environment variable %s is empty", k)
+		}
+	}
+	if got, want := res.ARN, "arn:aws:lambda:eu-west-1:123456789012:function:hello-fn"; got != want {
+		t.Errorf("invoked function ARN = %q; want %q", got, want)
+	}
+	if len(res.RequestID) != 36 {
+		t.Errorf("request ID = %q; want a UUID", res.RequestID)
+	}
+	if min := before.Add(30 * time.Second).UnixMilli(); res.DeadlineMs < min {
+		t.Errorf("deadline = %d; want at least now + timeout (%d)", res.DeadlineMs, min)
+	}
+}
+
+func TestLogsArePrefixedWithTheFunctionName(t *testing.T) {
+	f, logs := startFunction(t, nil)
+	if _, err := invoke(t, f, "log"); err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	if err := f.Close(); err != nil { // flushes the partial stderr line
+		t.Fatalf("Close: %v", err)
+	}
+	for _, want := range []string{"[hello-fn] hello from the handler\n", "[hello-fn] a line without newline\n", "[hello-fn] REPORT RequestId: "} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs = %q; want a line %q", logs.String(), want)
+		}
+	}
+}
+
+func TestWarmProcessIsReused(t *testing.T) {
+	f, _ := startFunction(t, nil)
+	first, err := invoke(t, f, "echo")
+	if err != nil {
+		t.Fatalf("first Invoke: %v", err)
+	}
+	second, err := invoke(t, f, "echo")
+	if err != nil {
+		t.Fatalf("second Invoke: %v", err)
+	}
+	if first.PID != second.PID {
+		t.Errorf("second invocation ran in pid %d; want the warm pid %d", second.PID, first.PID)
+	}
+	if first.RequestID == second.RequestID {
+		t.Errorf("both invocations got request ID %s", first.RequestID)
+	}
+	if n := f.Processes(); n != 1 {
+		t.Errorf("Processes() = %d; want 1", n)
+	}
+}
+
+func TestConcurrentLoadStartsProcessesUpToTheLimit(t *testing.T) {
+	const limit, calls = 2, 5
+	f, _ := startFunction(t, func(c *Config) { c.MaxConcurrency = limit })
+	gate := filepath.Join(t.TempDir(), "gate")
+	var wg sync.WaitGroup
+	results := make([]fnResponse, calls)
+	errs := make([]error, calls)
+	for i := range calls {
+		wg.Go(func() { results[i], errs[i] = invoke(t, f, "wait", fmt.Sprintf(`,"file":%q`, gate)) })
+	}
+	// All environments the limit allows are busy once both processes exist; then open the gate.
+	deadline := time.Now().Add(time.Minute)
+	for f.Processes() < limit && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := f.Processes(); n != limit {
+		t.Fatalf("Processes() = %d under load; want %d", n, limit)
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	pids := map[int]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("invocation %d: %v", i, err)
+		}
+		pids[results[i].PID] = true
+	}
+	if len(pids) != limit {
+		t.Errorf("invocations ran in %d processes; want %d", len(pids), limit)
+	}
+	if n := f.Processes(); n != limit {
+		t.Errorf("Processes() = %d after load; want %d warm", n, limit)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	tests := []struct {
+		name        string
+		initMode    string
+		action      string
+		wantType    string
+		wantMessage string
+		wantTimeout bool
+	}{
+		{name: "handler error", action: "fail", wantType: "errorString", wantMessage: "the handler failed"},
+		{name: "crash", action: "crash", wantType: "Runtime.ExitError", wantMessage: "exit status 3"},
+		{name: "timeout", action: "sleep", wantType: "Sandbox.Timedout", wantMessage: "Task timed out after 1.00 seconds", wantTimeout: true},
+		{name: "panic in init", initMode: "panic", action: "echo", wantType: "Runtime.ExitError", wantMessage: "exit status 2"},
+		{name: "reported init error", initMode: "report", action: "echo", wantType: "Runtime.InitError", wantMessage: "missing configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _ := startFunction(t, func(c *Config) {
+				c.Timeout = time.Second
+				c.Env["INIT_MODE"] = tt.initMode
+			})
+			_, err := invoke(t, f, tt.action)
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("Invoke(%s) error = %v; want *Error", tt.action, err)
+			}
+			if fe.Type != tt.wantType || !strings.Contains(fe.Message, tt.wantMessage) {
+				t.Errorf("Invoke(%s) = %s / %q; want %s containing %q", tt.action, fe.Type, fe.Message, tt.wantType, tt.wantMessage)
+			}
+			if got := errors.Is(err, ErrTimeout); got != tt.wantTimeout {
+				t.Errorf("errors.Is(err, ErrTimeout) = %v; want %v", got, tt.wantTimeout)
+			}
+		})
+	}
+}
+
+func TestFailedProcessIsReplaced(t *testing.T) {
+	for _, action := range []string{"crash", "sleep"} {
+		t.Run(action, func(t *testing.T) {
+			f, _ := startFunction(t, func(c *Config) { c.Timeout = time.Second })
+			first, err := invoke(t, f, "echo")
+			if err != nil {
+				t.Fatalf("Invoke(echo): %v", err)
+			}
+			if _, err := invoke(t, f, action); err == nil {
+				t.Fatalf("Invoke(%s) succeeded; want an error", action)
+			}
+			waitGone(t, first.PID)
+			next, err := invoke(t, f, "echo")
+			if err != nil {
+				t.Fatalf("Invoke(echo) after %s: %v", action, err)
+			}
+			if next.PID == first.PID {
+				t.Errorf("after %s the invocation ran in the old pid %d; want a new process", action, first.PID)
+			}
+		})
+	}
+}
+
+func TestHandlerErrorKeepsTheProcess(t *testing.T) {
+	f, _ := startFunction(t, nil)
+	first, err := invoke(t, f, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := invoke(t, f, "fail"); err == nil {
+		t.Fatal("Invoke(fail) succeeded")
+	}
+	next, err := invoke(t, f, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.PID != first.PID {
+		t.Errorf("after a handler error the pid changed from %d to %d; Lambda keeps the environment", first.PID, next.PID)
+	}
+}
+
+func TestCloseKillsTheProcessGroup(t *testing.T) {
+	f, _ := startFunction(t, nil)
+	res, err := invoke(t, f, "fork")
+	if err != nil {
+		t.Fatalf("Invoke(fork): %v", err)
+	}
+	if !alive(res.ChildPID) {
+		t.Fatalf("the forked child %d is not running", res.ChildPID)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if alive(res.PID) {
+		t.Errorf("bootstrap %d still runs after Close", res.PID)
+	}
+	waitGone(t, res.ChildPID)
+	if _, err := invoke(t, f, "echo"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Invoke after Close = %v; want ErrClosed", err)
+	}
+}
+
+func TestPayloadLimit(t *testing.T) {
+	f, _ := startFunction(t, nil)
+	_, err := f.Invoke(context.Background(), bytes.Repeat([]byte("a"), MaxPayload+1))
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Type != "Request.TooLarge" {
+		t.Errorf("Invoke(6 MB + 1) = %v; want Request.TooLarge", err)
+	}
+	if n := f.Processes(); n != 0 {
+		t.Errorf("Processes() = %d; a refused payload must not start a process", n)
+	}
+}
+
+func TestStartValidates(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{name: "no name", cfg: Config{Dir: taskRoot}, want: "function name is empty"},
+		{name: "no bootstrap", cfg: Config{Name: "f", Dir: t.TempDir()}, want: "must hold the bootstrap executable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Start(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Start() = %v; want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// waitGone waits until a killed process (possibly a grandchild reparented to init) has disappeared.
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still runs", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
