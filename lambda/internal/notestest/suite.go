@@ -138,7 +138,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 
 	t.Run("update replaces fields and increments the version", func(t *testing.T) {
 		_, svc := setup(t)
-		n, _ := svc.Create(ctx, Alice, notes.Input{Title: "old", Content: "old"})
+		n := mustCreate(t, svc, Alice, notes.Input{Title: "old", Content: "old"})
 		tests := []struct {
 			name    string
 			in      notes.Input
@@ -187,8 +187,8 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 
 	t.Run("delete honours the version and removes the note", func(t *testing.T) {
 		_, svc := setup(t)
-		a, _ := svc.Create(ctx, Alice, notes.Input{Content: "a"})
-		b, _ := svc.Create(ctx, Alice, notes.Input{Content: "b"})
+		a := mustCreate(t, svc, Alice, notes.Input{Content: "a"})
+		b := mustCreate(t, svc, Alice, notes.Input{Content: "b"})
 		if err := svc.Delete(ctx, Alice, a.ID, notes.Precondition{Version: 2}); !errors.Is(err, notes.ErrConflict) {
 			t.Fatalf("Delete(stale version) error = %v; want ErrConflict", err)
 		}
@@ -213,9 +213,9 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 
 	t.Run("another user can neither see nor change a note", func(t *testing.T) {
 		_, svc := setup(t)
-		n, _ := svc.Create(ctx, Alice, notes.Input{Title: "private", Content: "alice only"})
-		_, _ = svc.Create(ctx, Alice, notes.Input{Content: "second"})
-		_, _ = svc.Create(ctx, Alice, notes.Input{Content: "third"})
+		n := mustCreate(t, svc, Alice, notes.Input{Title: "private", Content: "alice only"})
+		mustCreate(t, svc, Alice, notes.Input{Content: "second"})
+		mustCreate(t, svc, Alice, notes.Input{Content: "third"})
 
 		if _, err := svc.Get(ctx, Bob, n.ID); !errors.Is(err, notes.ErrNotFound) {
 			t.Errorf("Get as Bob error = %v; want ErrNotFound", err)
@@ -247,7 +247,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 			t.Errorf("Alice's note changed (-before +after):\n%s", diff)
 		}
 		// Bob's own notes live beside Alice's without mixing.
-		bobs, _ := svc.Create(ctx, Bob, notes.Input{Content: "bob's"})
+		bobs := mustCreate(t, svc, Bob, notes.Input{Content: "bob's"})
 		page, _ = svc.List(ctx, Bob, notes.MaxLimit, "")
 		if len(page.Items) != 1 || page.Items[0].ID != bobs.ID {
 			t.Errorf("List as Bob = %+v; want only Bob's note", page.Items)
@@ -257,7 +257,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 	t.Run("tampered cursors are refused", func(t *testing.T) {
 		_, svc := setup(t)
 		for range 3 {
-			_, _ = svc.Create(ctx, Alice, notes.Input{Content: "n"})
+			mustCreate(t, svc, Alice, notes.Input{Content: "n"})
 		}
 		page, err := svc.List(ctx, Alice, 1, "")
 		if err != nil || page.NextCursor == "" {
@@ -282,7 +282,7 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 
 	t.Run("concurrent updates with If-Match lose no write", func(t *testing.T) {
 		_, svc := setup(t)
-		n, _ := svc.Create(ctx, Alice, notes.Input{Content: "counter"})
+		n := mustCreate(t, svc, Alice, notes.Input{Content: "counter"})
 		const writers = 6
 		var wg sync.WaitGroup
 		errs := make(chan error, writers)
@@ -316,6 +316,15 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 			t.Errorf("version after %d writers = %d; want %d", writers, got.Version, writers+1)
 		}
 	})
+}
+
+func mustCreate(t *testing.T, svc *notes.Service, owner string, in notes.Input) notes.Note {
+	t.Helper()
+	n, err := svc.Create(context.Background(), owner, in)
+	if err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	return n
 }
 
 // listAll follows nextCursor to the end and returns the IDs and the page count.
