@@ -2,10 +2,6 @@ package target_test
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/fakecfn"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/target"
 )
 
@@ -130,65 +127,16 @@ func TestOutputsFile(t *testing.T) {
 	}
 }
 
-const describeOK = `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
-  <DescribeStacksResult>
-    <Stacks>
-      <member>
-        <StackName>NotesApi-dev</StackName>
-        <StackStatus>UPDATE_COMPLETE</StackStatus>
-        <Outputs>
-          <member><OutputKey>ApiUrl</OutputKey><OutputValue>https://abc.execute-api.eu-west-1.amazonaws.com/</OutputValue></member>
-          <member><OutputKey>UserPoolId</OutputKey><OutputValue>eu-west-1_AbCdEfGhI</OutputValue></member>
-          <member><OutputKey>UserPoolClientId</OutputKey><OutputValue>abcdefghijklmnopqrstuvwxyz</OutputValue></member>
-          <member><OutputKey>TableName</OutputKey><OutputValue>NotesApi-dev-Table</OutputValue></member>
-          <member><OutputKey>Region</OutputKey><OutputValue>eu-west-1</OutputValue></member>
-        </Outputs>
-      </member>
-    </Stacks>
-  </DescribeStacksResult>
-  <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata>
-</DescribeStacksResponse>`
-
-const describeMissing = `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
-  <Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id NotesApi-x does not exist</Message></Error>
-  <RequestId>r2</RequestId>
-</ErrorResponse>`
-
-const describeDenied = `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
-  <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: cloudformation:DescribeStacks</Message></Error>
-  <RequestId>r3</RequestId>
-</ErrorResponse>`
-
-// fakeCloudFormation answers DescribeStacks (awsquery protocol) for NotesApi-dev only.
+// fakeCloudFormation is an SDK client talking to a fake endpoint that knows NotesApi-dev only.
 func fakeCloudFormation(t *testing.T) *cloudformation.Client {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(b))
-		if form.Get("Action") != "DescribeStacks" {
-			http.Error(w, "unexpected action "+form.Get("Action"), http.StatusBadRequest)
-			return
-		}
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256") {
-			http.Error(w, "unsigned request", http.StatusForbidden)
-			return
-		}
-		w.Header().Set("Content-Type", "text/xml")
-		switch form.Get("StackName") {
-		case "NotesApi-dev":
-			io.WriteString(w, describeOK)
-		case "NotesApi-denied":
-			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, describeDenied)
-		default:
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, describeMissing)
-		}
-	}))
-	t.Cleanup(srv.Close)
+	endpoint := fakecfn.Start(t, map[string]map[string]string{"NotesApi-dev": {
+		"ApiUrl": awsTarget.ApiURL, "UserPoolId": awsTarget.UserPoolID, "UserPoolClientId": awsTarget.UserPoolClientID,
+		"TableName": awsTarget.TableName, "Region": awsTarget.Region,
+	}})
 	return cloudformation.New(cloudformation.Options{
 		Region:           "eu-west-1",
-		BaseEndpoint:     aws.String(srv.URL),
+		BaseEndpoint:     aws.String(endpoint),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		RetryMaxAttempts: 1,
 	})

@@ -1,0 +1,256 @@
+// Package account is notesctl's side of Cognito: sign-up, confirmation, SRP (or password) sign-in, refresh,
+// sign-out and the user's own profile, through the AWS SDK for Go v2, with errors that say what to do next.
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
+	"github.com/authnotes/authnotes/srp"
+)
+
+// IdentityProvider is the part of the Cognito client notesctl uses.
+type IdentityProvider interface {
+	SignUp(ctx context.Context, in *cip.SignUpInput, opts ...func(*cip.Options)) (*cip.SignUpOutput, error)
+	ConfirmSignUp(ctx context.Context, in *cip.ConfirmSignUpInput, opts ...func(*cip.Options)) (*cip.ConfirmSignUpOutput, error)
+	ResendConfirmationCode(ctx context.Context, in *cip.ResendConfirmationCodeInput, opts ...func(*cip.Options)) (*cip.ResendConfirmationCodeOutput, error)
+	InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, opts ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
+	RespondToAuthChallenge(ctx context.Context, in *cip.RespondToAuthChallengeInput, opts ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error)
+	GetUser(ctx context.Context, in *cip.GetUserInput, opts ...func(*cip.Options)) (*cip.GetUserOutput, error)
+	GlobalSignOut(ctx context.Context, in *cip.GlobalSignOutInput, opts ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error)
+	RevokeToken(ctx context.Context, in *cip.RevokeTokenInput, opts ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
+	DeleteUser(ctx context.Context, in *cip.DeleteUserInput, opts ...func(*cip.Options)) (*cip.DeleteUserOutput, error)
+}
+
+// Account signs one user in and out of one app client.
+type Account struct {
+	IDP      IdentityProvider
+	PoolID   string
+	ClientID string
+	Now      func() time.Time // nil: time.Now
+}
+
+// NewIdentityProvider returns a Cognito client for the region, at endpoint when it is not empty (the local
+// twin). The calls notesctl makes as a user are unsigned, as Cognito's public API is: no AWS credentials needed.
+func NewIdentityProvider(region, endpoint string) *cip.Client {
+	o := cip.Options{Region: region, Credentials: aws.AnonymousCredentials{}}
+	if endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
+	}
+	return cip.New(o)
+}
+
+func (a *Account) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// SignUpResult says whether the user must still confirm, and where the code went.
+type SignUpResult struct {
+	Username    string `json:"username"`
+	Sub         string `json:"sub,omitempty"`
+	Confirmed   bool   `json:"confirmed"`
+	Destination string `json:"codeDestination,omitempty"`
+}
+
+// SignUp registers a user. An address-like username is also sent as the email attribute, which pools with email
+// usernames and pools that merely require an email both accept.
+func (a *Account) SignUp(ctx context.Context, username, password string) (SignUpResult, error) {
+	in := &cip.SignUpInput{ClientId: &a.ClientID, Username: &username, Password: &password}
+	if strings.Contains(username, "@") {
+		in.UserAttributes = []types.AttributeType{{Name: aws.String("email"), Value: aws.String(username)}}
+	}
+	out, err := a.IDP.SignUp(ctx, in)
+	if err != nil {
+		return SignUpResult{}, Explain("sign up", err)
+	}
+	r := SignUpResult{Username: username, Sub: aws.ToString(out.UserSub), Confirmed: out.UserConfirmed}
+	if d := out.CodeDeliveryDetails; d != nil {
+		r.Destination = aws.ToString(d.Destination)
+	}
+	return r, nil
+}
+
+// Confirm confirms a sign-up with the code that was sent.
+func (a *Account) Confirm(ctx context.Context, username, code string) error {
+	_, err := a.IDP.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &a.ClientID, Username: &username, ConfirmationCode: &code})
+	return Explain("confirm", err)
+}
+
+// Resend sends a new confirmation code and returns where it went.
+func (a *Account) Resend(ctx context.Context, username string) (string, error) {
+	out, err := a.IDP.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &a.ClientID, Username: &username})
+	if err != nil {
+		return "", Explain("resend the confirmation code", err)
+	}
+	if out.CodeDeliveryDetails != nil {
+		return aws.ToString(out.CodeDeliveryDetails.Destination), nil
+	}
+	return "", nil
+}
+
+// LoginSRP signs in with USER_SRP_AUTH: the password never leaves this process.
+func (a *Account) LoginSRP(ctx context.Context, username, password string) (tokencache.Tokens, error) {
+	res, err := srp.SignIn(ctx, a.IDP, srp.SignInInput{
+		PoolID: a.PoolID, ClientID: a.ClientID, Username: username, Password: password, Now: a.Now,
+	})
+	if err != nil {
+		return tokencache.Tokens{}, Explain("sign in", err)
+	}
+	if res.Challenge != "" {
+		return tokencache.Tokens{}, unanswered(res.Challenge)
+	}
+	return a.tokens(username, res.Tokens)
+}
+
+// LoginPassword signs in with USER_PASSWORD_AUTH (the password is sent to Cognito over TLS). Only for app clients
+// that allow that flow; the error says so when the client does not.
+func (a *Account) LoginPassword(ctx context.Context, username, password string) (tokencache.Tokens, error) {
+	out, err := a.IDP.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		ClientId: &a.ClientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password},
+	})
+	var inv *types.InvalidParameterException
+	if errors.As(err, &inv) && strings.Contains(strings.ToUpper(inv.ErrorMessage()), "USER_PASSWORD_AUTH") {
+		return tokencache.Tokens{}, fmt.Errorf("this app client does not allow USER_PASSWORD_AUTH (%s): sign in with SRP, without --password-auth", inv.ErrorMessage())
+	}
+	if err != nil {
+		return tokencache.Tokens{}, Explain("sign in", err)
+	}
+	if out.ChallengeName != "" {
+		return tokencache.Tokens{}, unanswered(out.ChallengeName)
+	}
+	return a.tokens(username, out.AuthenticationResult)
+}
+
+// Refresh trades a refresh token for new ID and access tokens (REFRESH_TOKEN_AUTH). It implements
+// tokencache.Refresher.
+func (a *Account) Refresh(ctx context.Context, username, refreshToken string) (tokencache.Tokens, error) {
+	out, err := a.IDP.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		ClientId: &a.ClientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": refreshToken},
+	})
+	if err != nil {
+		return tokencache.Tokens{}, Explain("refresh", err)
+	}
+	return a.tokens(username, out.AuthenticationResult)
+}
+
+func unanswered(c types.ChallengeNameType) error {
+	return fmt.Errorf("sign in: Cognito asks for %s, which notesctl does not answer: finish it in an app that does", c)
+}
+
+func (a *Account) tokens(username string, r *types.AuthenticationResultType) (tokencache.Tokens, error) {
+	if r == nil || r.AccessToken == nil {
+		return tokencache.Tokens{}, errors.New("cognito returned no tokens")
+	}
+	return tokencache.Tokens{
+		Username: username, IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken),
+		RefreshToken: aws.ToString(r.RefreshToken),
+		ExpiresAt:    a.now().Add(time.Duration(r.ExpiresIn) * time.Second).UTC(),
+	}, nil
+}
+
+// Logout signs the user out everywhere (GlobalSignOut invalidates every refresh token and Cognito then refuses
+// the access token) and revokes this session's refresh token. Both are tried; the first failure is returned.
+func (a *Account) Logout(ctx context.Context, t tokencache.Tokens) error {
+	_, errOut := a.IDP.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: &t.AccessToken})
+	var errRevoke error
+	if t.RefreshToken != "" {
+		_, errRevoke = a.IDP.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &a.ClientID, Token: &t.RefreshToken})
+	}
+	if errOut != nil {
+		return Explain("global sign-out", errOut)
+	}
+	return Explain("revoke the refresh token", errRevoke)
+}
+
+// User is what GetUser tells about the signed-in user.
+type User struct {
+	Username   string            `json:"username"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+// WhoAmI returns the signed-in user (GetUser, which also proves the access token is still accepted).
+func (a *Account) WhoAmI(ctx context.Context, accessToken string) (User, error) {
+	out, err := a.IDP.GetUser(ctx, &cip.GetUserInput{AccessToken: &accessToken})
+	if err != nil {
+		return User{}, Explain("get user", err)
+	}
+	u := User{Username: aws.ToString(out.Username), Attributes: map[string]string{}}
+	for _, at := range out.UserAttributes {
+		u.Attributes[aws.ToString(at.Name)] = aws.ToString(at.Value)
+	}
+	return u, nil
+}
+
+// DeleteUser deletes the signed-in user.
+func (a *Account) DeleteUser(ctx context.Context, accessToken string) error {
+	_, err := a.IDP.DeleteUser(ctx, &cip.DeleteUserInput{AccessToken: &accessToken})
+	return Explain("delete user", err)
+}
+
+// Explain turns Cognito's errors into what went wrong and what to do; nil stays nil.
+func Explain(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	msg := apiErr.ErrorMessage()
+	hint := ""
+	switch apiErr.ErrorCode() {
+	case "ExpiredCodeException":
+		hint = "confirmation code expired: run `notesctl confirm --resend`"
+	case "CodeMismatchException":
+		hint = "wrong confirmation code: check the latest one, or run `notesctl confirm --resend`"
+	case "UserNotConfirmedException":
+		hint = "account not confirmed yet: run `notesctl confirm --username <you> --code <code>`"
+	case "UsernameExistsException":
+		hint = "that user already exists: run `notesctl login` (or `notesctl confirm` if you never confirmed)"
+	case "InvalidPasswordException":
+		hint = "password refused by the pool's policy: " + msg
+	case "UserNotFoundException":
+		hint = "no such user: run `notesctl signup` first"
+	case "NotAuthorizedException":
+		switch {
+		case strings.Contains(strings.ToLower(msg), "incorrect username or password"):
+			hint = "incorrect username or password"
+		case strings.Contains(strings.ToLower(msg), "current status is confirmed"):
+			hint = "already confirmed: run `notesctl login`"
+		default:
+			hint = msg + ": run `notesctl login`"
+		}
+	case "LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException":
+		hint = "too many attempts (" + msg + "): wait a while and try again"
+	case "PasswordResetRequiredException":
+		hint = "Cognito requires a password reset for this user: reset it from an app, then log in"
+	}
+	if hint == "" {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return &HintError{Op: op, Hint: hint, Err: err}
+}
+
+// HintError is a Cognito error with advice; errors.As still finds the SDK's typed error inside.
+type HintError struct {
+	Op   string
+	Hint string
+	Err  error
+}
+
+func (e *HintError) Error() string { return e.Op + ": " + e.Hint }
+func (e *HintError) Unwrap() error { return e.Err }

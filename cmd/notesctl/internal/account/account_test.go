@@ -1,0 +1,46 @@
+package account_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/account"
+)
+
+func TestExplain(t *testing.T) {
+	msg := func(s string) *string { return &s }
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&types.ExpiredCodeException{Message: msg("Invalid code provided, please request a code again.")}, "confirm: confirmation code expired: run `notesctl confirm --resend`"},
+		{&types.CodeMismatchException{Message: msg("Invalid verification code provided")}, "confirm: wrong confirmation code"},
+		{&types.UserNotConfirmedException{Message: msg("User is not confirmed.")}, "confirm: account not confirmed yet: run `notesctl confirm"},
+		{&types.UsernameExistsException{Message: msg("User already exists")}, "run `notesctl login`"},
+		{&types.InvalidPasswordException{Message: msg("Password did not conform with policy: Password not long enough")}, "password refused by the pool's policy: Password did not conform"},
+		{&types.NotAuthorizedException{Message: msg("Incorrect username or password.")}, "confirm: incorrect username or password"},
+		{&types.NotAuthorizedException{Message: msg("User cannot be confirmed. Current status is CONFIRMED")}, "already confirmed: run `notesctl login`"},
+		{&types.NotAuthorizedException{Message: msg("Refresh Token has been revoked")}, "Refresh Token has been revoked: run `notesctl login`"},
+		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "wait a while and try again"},
+		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: srp sign-in: api error InternalErrorException: boom"},
+		{errors.New("dial tcp: connection refused"), "confirm: srp sign-in: dial tcp: connection refused"},
+	}
+	for _, tt := range tests {
+		wrapped := fmt.Errorf("srp sign-in: %w", tt.err)
+		got := account.Explain("confirm", wrapped)
+		if got == nil || !strings.Contains(got.Error(), tt.want) {
+			t.Errorf("Explain(%v) = %v; want it to contain %q", tt.err, got, tt.want)
+		}
+		if !errors.Is(got, tt.err) {
+			t.Errorf("Explain(%v) lost the original error", tt.err)
+		}
+	}
+	if account.Explain("x", nil) != nil {
+		t.Error("Explain(nil) != nil")
+	}
+}

@@ -1,0 +1,170 @@
+// Package cli is notesctl's command tree: target flags, Cognito account commands, notes commands and the smoke
+// test. main only calls Run; tests call Run in-process with their own arguments and buffers.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/spf13/cobra"
+
+	"github.com/authnotes/authnotes/client"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/account"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/target"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
+)
+
+// app holds the global flags and what they resolve to.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	local    bool
+	stage    string
+	localDir string
+	outputs  string
+	stack    string
+	region   string
+	json     bool
+}
+
+// Run executes notesctl with args (without the program name) and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	cmd := a.rootCmd()
+	cmd.SetArgs(args)
+	cmd.SetIn(stdin)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "notesctl: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "notesctl",
+		Short: "Use and verify the authnotes API: sign up, sign in, manage notes, smoke-test a deployment",
+		Long: `notesctl talks to one authnotes stack: the local twin (--local, started by ` + "`make local`" + `),
+a deployment's outputs file (--outputs cdk-outputs-dev.json), or a deployed stack (--stack NotesApi-dev --region R,
+read through CloudFormation with your AWS credentials). Sessions are cached per target in your config directory.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.BoolVar(&a.local, "local", false, "use the local twin started by 'make local' (reads .local/<stage>/outputs.json)")
+	f.StringVar(&a.stage, "stage", "dev", "the local twin's stage (with --local)")
+	f.StringVar(&a.localDir, "local-dir", "", "the twin's state directory (with --local; default: the nearest .local from the current directory up)")
+	f.StringVar(&a.outputs, "outputs", "", "a FILE written by 'cdk deploy --outputs-file' (e.g. cdk-outputs-dev.json from 'make deploy')")
+	f.StringVar(&a.stack, "stack", "", "a deployed stack, e.g. NotesApi-dev (read from CloudFormation, or picks a stack in --outputs)")
+	f.StringVar(&a.region, "region", "", "the stack's AWS region (with --stack; default: your AWS config)")
+	f.BoolVar(&a.json, "json", false, "print JSON for scripts instead of text")
+	root.AddCommand(a.signupCmd(), a.confirmCmd(), a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.notesCmd(), a.smokeCmd())
+	return root
+}
+
+// target resolves the chosen target.
+func (a *app) target(ctx context.Context) (target.Target, error) {
+	switch {
+	case a.local && (a.outputs != "" || a.stack != ""):
+		return target.Target{}, errors.New("choose one target: --local, --outputs FILE or --stack NAME")
+	case a.local:
+		dir := a.localDir
+		if dir == "" {
+			wd, err := os.Getwd()
+			if err != nil {
+				return target.Target{}, fmt.Errorf("find .local: %w", err)
+			}
+			if dir, err = target.FindLocalDir(wd); err != nil {
+				return target.Target{}, err
+			}
+		}
+		return target.Local(dir, a.stage)
+	case a.outputs != "":
+		return target.OutputsFile(a.outputs, a.stack)
+	case a.stack != "":
+		var opts []func(*config.LoadOptions) error
+		if a.region != "" {
+			opts = append(opts, config.WithRegion(a.region))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return target.Target{}, fmt.Errorf("load AWS config: %w", err)
+		}
+		if cfg.Region == "" {
+			return target.Target{}, fmt.Errorf("no region for stack %s: pass --region or set AWS_REGION", a.stack)
+		}
+		return target.Stack(ctx, cloudformation.NewFromConfig(cfg), a.stack, cfg.Region)
+	}
+	return target.Target{}, errors.New("no target: pass --local (the twin from `make local`), --outputs FILE, or --stack NotesApi-<stage> --region R")
+}
+
+// targetArgs repeats the target flags, for the next command a message suggests.
+func (a *app) targetArgs() string {
+	switch {
+	case a.local && a.stage != "dev":
+		return "--local --stage " + a.stage
+	case a.local:
+		return "--local"
+	case a.outputs != "" && a.stack != "":
+		return "--outputs " + a.outputs + " --stack " + a.stack
+	case a.outputs != "":
+		return "--outputs " + a.outputs
+	case a.region != "":
+		return "--stack " + a.stack + " --region " + a.region
+	}
+	return "--stack " + a.stack
+}
+
+// session is everything a command needs to act on the target.
+type session struct {
+	target  target.Target
+	account *account.Account
+	cache   *tokencache.Cache
+	tokens  *tokencache.Source
+}
+
+func (a *app) session(ctx context.Context) (*session, error) {
+	t, err := a.target(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := tokencache.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	acct := &account.Account{IDP: account.NewIdentityProvider(t.Region, t.CognitoEndpoint), PoolID: t.UserPoolID, ClientID: t.UserPoolClientID}
+	cache := tokencache.New(dir)
+	return &session{
+		target: t, account: acct, cache: cache,
+		tokens: &tokencache.Source{Cache: cache, Key: t.Key, Refresher: acct},
+	}, nil
+}
+
+// api is the notes client for the session's user.
+func (s *session) api() (*client.Client, error) {
+	return client.New(s.target.ApiURL, s.tokens)
+}
+
+// print writes v as JSON with --json, else the text.
+func (a *app) print(v any, text string) error {
+	if a.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	_, err := io.WriteString(a.stdout, text)
+	return err
+}
