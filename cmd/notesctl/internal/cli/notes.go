@@ -102,11 +102,7 @@ func (a *app) notesCreateCmd() *cobra.Command {
 			if in.Content == "" {
 				return errors.New("a note needs text: pass --content TEXT or --file PATH")
 			}
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			api, err := s.api()
+			api, err := a.notesAPI(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -133,11 +129,7 @@ func (a *app) notesListCmd() *cobra.Command {
 			if all && cursor != "" {
 				return errors.New("pass --all or --cursor, not both")
 			}
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			api, err := s.api()
+			api, err := a.notesAPI(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -190,11 +182,7 @@ func (a *app) notesGetCmd() *cobra.Command {
 		Short: "Show one note with its version",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			api, err := s.api()
+			api, err := a.notesAPI(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -217,11 +205,7 @@ func (a *app) notesEditCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, id := cmd.Context(), args[0]
-			s, err := a.session(ctx)
-			if err != nil {
-				return err
-			}
-			api, err := s.api()
+			api, err := a.notesAPI(ctx)
 			if err != nil {
 				return err
 			}
@@ -261,11 +245,7 @@ func (a *app) notesDeleteCmd() *cobra.Command {
 		Short: "Delete a note (with --version: only if it is still at that version)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			api, err := s.api()
+			api, err := a.notesAPI(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -150,8 +150,12 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	}, nil
 }
 
-// api is the notes client for the session's user.
-func (s *session) api() (*client.Client, error) {
+// notesAPI is the notes client for the target's signed-in user.
+func (a *app) notesAPI(ctx context.Context) (*client.Client, error) {
+	s, err := a.session(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return client.New(s.target.ApiURL, s.tokens)
 }
 
