@@ -296,7 +296,12 @@ func TestJWTAuthorizer(t *testing.T) {
 			{Key: "GET /open", Function: fn, Authorizer: "auth"},
 		}
 	})
-	idToken := token(t, func(c jwt.MapClaims) { delete(c, "scope"); delete(c, "client_id"); c["aud"] = testClient; c["token_use"] = "id" })
+	idToken := token(t, func(c jwt.MapClaims) {
+		delete(c, "scope")
+		delete(c, "client_id")
+		c["aud"] = testClient
+		c["token_use"] = "id"
+	})
 	tests := []struct {
 		name, path, auth string
 		wantStatus       int
@@ -549,5 +554,3 @@ func TestNewValidates(t *testing.T) {
 		})
 	}
 }
-
-
