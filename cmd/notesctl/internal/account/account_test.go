@@ -1,11 +1,14 @@
 package account_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
@@ -42,5 +45,29 @@ func TestExplain(t *testing.T) {
 	}
 	if account.Explain("x", nil) != nil {
 		t.Error("Explain(nil) != nil")
+	}
+}
+
+// fakeIDP answers InitiateAuth with a canned error; other operations are not expected.
+type fakeIDP struct {
+	account.IdentityProvider
+	initiateErr error
+	got         *cip.InitiateAuthInput
+}
+
+func (f *fakeIDP) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
+	f.got = in
+	return nil, f.initiateErr
+}
+
+func TestLoginPasswordNotAllowed(t *testing.T) {
+	idp := &fakeIDP{initiateErr: &types.InvalidParameterException{Message: aws.String("USER_PASSWORD_AUTH flow not enabled for this client")}}
+	a := &account.Account{IDP: idp, PoolID: "eu-west-1_AbCdEfGhI", ClientID: "c"}
+	_, err := a.LoginPassword(context.Background(), "a@example.com", "pw")
+	if err == nil || !strings.Contains(err.Error(), "this app client does not allow USER_PASSWORD_AUTH") || !strings.Contains(err.Error(), "without --password-auth") {
+		t.Errorf("LoginPassword() = %v; want the client-does-not-allow error", err)
+	}
+	if idp.got == nil || idp.got.AuthFlow != types.AuthFlowTypeUserPasswordAuth || idp.got.AuthParameters["USERNAME"] != "a@example.com" {
+		t.Errorf("InitiateAuth input = %+v; want USER_PASSWORD_AUTH for the user", idp.got)
 	}
 }
