@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/authnotes/authnotes/stacks"
 )
@@ -15,15 +14,6 @@ import (
 func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	for _, cfg := range stacks.Stages() {
-		if cfg.Account == "" {
-			cfg.Account = os.Getenv("CDK_DEFAULT_ACCOUNT")
-		}
-		if cfg.Region == "" {
-			cfg.Region = os.Getenv("CDK_DEFAULT_REGION")
-		}
-		stacks.NewNotesApiStack(app, cfg)
-	}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	stacks.AddStages(app, stacks.Stages(), os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"))
 	app.Synth(nil)
 }
