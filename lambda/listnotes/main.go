@@ -1,22 +1,22 @@
-// Command listnotes is the Lambda function behind one route of the notes API.
-// It answers 501 until the notes service lands; it never pretends to succeed.
+// Command listnotes is the Lambda function behind GET /notes.
 package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/authnotes/authnotes/lambda/internal/httpapi"
+	"github.com/authnotes/authnotes/lambda/internal/setup"
 )
 
-func handle(_ context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: 501,
-		Headers:    map[string]string{"Content-Type": "application/json"},
-		Body:       `{"message":"not implemented","code":"NotImplemented"}`,
-	}, nil
-}
-
 func main() {
-	lambda.Start(handle)
+	h, err := setup.Handler(context.Background(), httpapi.ListNotes, os.Getenv, os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "listnotes: %v\n", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
 }

@@ -53,30 +53,12 @@ func newClient(t *testing.T) *dynamodb.Client {
 	})
 }
 
-// newTable creates a table with the key schema the CDK construct defines
-// (userId S partition, noteId S sort, on-demand) and returns its name.
+// newTable creates a fresh table for one test and returns its name.
 func newTable(t *testing.T, c *dynamodb.Client) string {
 	t.Helper()
 	name := fmt.Sprintf("Notes%d", tables.Add(1))
-	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrUserID), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrNoteID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(AttrUserID), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String(AttrNoteID), KeyType: types.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		t.Fatalf("CreateTable(%s) error = %v", name, err)
-	}
-	// Even with --createTableMs 0 the table turns ACTIVE asynchronously.
-	waiter := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 10 * time.Millisecond })
-	if err := waiter.Wait(context.Background(), &dynamodb.DescribeTableInput{TableName: &name}, time.Minute); err != nil {
-		t.Fatalf("table %s never became active: %v", name, err)
+	if err := CreateTable(context.Background(), c, name); err != nil {
+		t.Fatal(err)
 	}
 	return name
 }
