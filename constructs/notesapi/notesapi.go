@@ -213,6 +213,8 @@ func (a *AuthenticatedNotesApi) newHttpApi(p *props) {
 		}
 	}
 	a.api = awsapigatewayv2.NewHttpApi(a, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		// Unique per construct path (stack included), so two stages or two constructs are told apart in the console.
+		ApiName:     awscdk.Names_UniqueResourceName(a, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(128)}),
 		Description: jsii.String("authnotes notes API: every route needs a Cognito access token"),
 		// The default stage is created below, with throttling and access logs.
 		CreateDefaultStage:         jsii.Bool(false),
