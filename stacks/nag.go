@@ -29,7 +29,7 @@ func suppressNagFindings(api *notesapi.AuthenticatedNotesApi, cfg StageConfig) {
 		})
 	}
 	if len(pool) > 0 {
-		cdknag.NagSuppressions_AddResourceSuppressions(api.UserPool(), &pool, jsii.Bool(true))
+		cdknag.NagSuppressions_AddResourceSuppressions(api.UserPool(), &pool, jsii.Bool(false))
 	}
 	if cfg.Api.Tracing != "" && cfg.Api.Tracing != awslambda.Tracing_DISABLED {
 		xray := []*cdknag.NagPackSuppression{{
@@ -39,7 +39,7 @@ func suppressNagFindings(api *notesapi.AuthenticatedNotesApi, cfg StageConfig) {
 			AppliesTo: &[]interface{}{"Resource::*"},
 		}}
 		for _, fn := range api.Functions() {
-			cdknag.NagSuppressions_AddResourceSuppressions(fn.Role().Node().FindChild(jsii.String("DefaultPolicy")), &xray, jsii.Bool(true))
+			cdknag.NagSuppressions_AddResourceSuppressions(fn.Role().Node().FindChild(jsii.String("DefaultPolicy")), &xray, jsii.Bool(false))
 		}
 	}
 }

@@ -1,0 +1,90 @@
+package test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNoUnsuppressedAwsSolutionsErrors(t *testing.T) {
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		errs := assertions.Annotations_FromStack(s.stack).FindError(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-")))
+		for _, e := range *errs {
+			t.Errorf("%s: %v", *e.Id, e.Entry.Data)
+		}
+	})
+}
+
+// suppression is one cdk-nag rules_to_suppress entry as written into the template metadata.
+type suppression struct {
+	resource, id, reason string
+	appliesTo            []any
+}
+
+func suppressions(tpl map[string]any) []suppression {
+	var out []suppression
+	for id, v := range tpl["Resources"].(map[string]any) {
+		md, _ := v.(map[string]any)["Metadata"].(map[string]any)
+		nag, _ := md["cdk_nag"].(map[string]any)
+		rules, _ := nag["rules_to_suppress"].([]any)
+		for _, r := range rules {
+			rule := r.(map[string]any)
+			reason, _ := rule["reason"].(string)
+			applies, _ := rule["applies_to"].([]any)
+			out = append(out, suppression{resource: v.(map[string]any)["Type"].(string) + " " + id, id: rule["id"].(string), reason: reason, appliesTo: applies})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].resource+out[i].id < out[j].resource+out[j].id })
+	return out
+}
+
+func TestEveryNagSuppressionHasASpecificReason(t *testing.T) {
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		for _, sup := range suppressions(s.json) {
+			if len(strings.Fields(sup.reason)) < 8 || !strings.Contains(sup.reason, " ") {
+				t.Errorf("%s suppresses %s with reason %q; want a specific explanation", sup.resource, sup.id, sup.reason)
+			}
+		}
+	})
+}
+
+// TestNagSuppressionsAreOnlyTheAcceptedOnes pins which rules are suppressed where, so a new blanket suppression
+// (a whole stack, another rule, IAM5 beyond Resource::*) fails here.
+func TestNagSuppressionsAreOnlyTheAcceptedOnes(t *testing.T) {
+	xray := []string{"AWS::IAM::Policy AwsSolutions-IAM5 [Resource::*]"}
+	want := map[string][]string{
+		"dev":     {"AWS::Cognito::UserPool AwsSolutions-COG2 []", "AWS::Cognito::UserPool AwsSolutions-COG8 []"},
+		"staging": append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []", "AWS::Cognito::UserPool AwsSolutions-COG8 []"}, repeat(xray, 5)...),
+		"prod":    append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []"}, repeat(xray, 5)...),
+	}
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		var got []string
+		for _, sup := range suppressions(s.json) {
+			typ, _, _ := strings.Cut(sup.resource, " ")
+			var applies []string
+			for _, a := range sup.appliesTo {
+				applies = append(applies, a.(string))
+			}
+			got = append(got, typ+" "+sup.id+" ["+strings.Join(applies, ",")+"]")
+		}
+		sort.Strings(got)
+		w := append([]string(nil), want[s.cfg.Name]...)
+		sort.Strings(w)
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("suppressions (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func repeat(s []string, n int) []string {
+	var out []string
+	for range n {
+		out = append(out, s...)
+	}
+	return out
+}
