@@ -1,0 +1,206 @@
+package cognito
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/authnotes/authnotes/local/cfn"
+)
+
+const (
+	poolLogicalID   = "NotesApiUserPoolE4B5E1E2"
+	clientLogicalID = "NotesApiUserPoolAppClient5F3C9A8D"
+	goodPassword    = "Correct-horse-9!"
+)
+
+// clock is a settable test clock: real time plus an offset, so tests can jump past lockouts and expiries.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// fixtureSpecs reads the CDK-shaped template in testdata.
+func fixtureSpecs(t testing.TB) []PoolSpec {
+	t.Helper()
+	asm, err := cfn.LoadAssembly("testdata/assembly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := asm.Stack("NotesApi-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := SpecsFromStack(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return specs
+}
+
+type env struct {
+	t        testing.TB
+	srv      *Server
+	api      *cip.Client
+	clock    *clock
+	dir      string
+	poolID   string
+	clientID string
+	specs    []PoolSpec
+}
+
+type envOption func(*env)
+
+// withSpecs changes the fixture's pool and client configuration.
+func withSpecs(edit func(p *PoolConfig, c *ClientConfig)) envOption {
+	return func(e *env) { edit(&e.specs[0].Config, &e.specs[0].Clients[0].Config) }
+}
+
+// newEnv starts an endpoint on a free port with the fixture's pool, and an SDK client for it.
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, clock: &clock{}, dir: t.TempDir(), specs: fixtureSpecs(t)}
+	for _, o := range opts {
+		o(e)
+	}
+	e.start()
+	return e
+}
+
+func (e *env) start() {
+	e.t.Helper()
+	srv, err := NewServer(Options{Addr: "127.0.0.1:0", StateDir: e.dir, Region: "eu-west-1", Pools: e.specs, Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatalf("NewServer() error = %v", err)
+	}
+	e.srv = srv
+	e.t.Cleanup(func() { e.stop() })
+	e.poolID, e.clientID = srv.PoolID(poolLogicalID), srv.ClientID(clientLogicalID)
+	e.api = cip.NewFromConfig(aws.Config{
+		Region:           "eu-west-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
+		RetryMaxAttempts: 1,
+	}, func(o *cip.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
+}
+
+func (e *env) stop() {
+	if e.srv != nil {
+		if err := e.srv.Close(); err != nil {
+			e.t.Errorf("Close() error = %v", err)
+		}
+		e.srv = nil
+	}
+}
+
+// restart stops the endpoint and starts a new one on the same state directory.
+func (e *env) restart() {
+	e.t.Helper()
+	e.stop()
+	e.start()
+}
+
+// lastCode reads the newest code sent to dest from GET /_local/outbox.
+func (e *env) lastCode(dest string) string {
+	e.t.Helper()
+	msgs := e.outbox(dest)
+	if len(msgs) == 0 {
+		e.t.Fatalf("no message to %s in the outbox", dest)
+	}
+	return msgs[len(msgs)-1].Code
+}
+
+func (e *env) outbox(dest string) []Message {
+	e.t.Helper()
+	resp, err := http.Get(e.srv.URL() + "/_local/outbox?to=" + dest)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Messages []Message }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		e.t.Fatal(err)
+	}
+	return out.Messages
+}
+
+// signUp registers and confirms a user through the public APIs.
+func (e *env) signUp(email, password string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	out, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: &email, Password: &password})
+	if err != nil {
+		e.t.Fatalf("SignUp(%s) error = %v", email, err)
+	}
+	if _, err := e.api.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &e.clientID, Username: &email, ConfirmationCode: aws.String(e.lastCode(email))}); err != nil {
+		e.t.Fatalf("ConfirmSignUp(%s) error = %v", email, err)
+	}
+	return *out.UserSub
+}
+
+// passwordAuth signs in with USER_PASSWORD_AUTH.
+func (e *env) passwordAuth(email, password string) (*cip.InitiateAuthOutput, error) {
+	return e.api.InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+	})
+}
+
+// tokens signs in and fails the test unless tokens come back.
+func (e *env) tokens(email, password string) *types.AuthenticationResultType {
+	e.t.Helper()
+	out, err := e.passwordAuth(email, password)
+	if err != nil {
+		e.t.Fatalf("InitiateAuth(%s) error = %v", email, err)
+	}
+	if out.AuthenticationResult == nil {
+		e.t.Fatalf("InitiateAuth(%s) = challenge %s; want tokens", email, out.ChallengeName)
+	}
+	return out.AuthenticationResult
+}
+
+// wantAPIError checks that err is the service error typ (by its __type, as the SDK surfaces it).
+func wantAPIError(t testing.TB, err error, typ string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("error = nil; want %s", typ)
+	}
+	var ae interface{ ErrorCode() string }
+	if !errors.As(err, &ae) || ae.ErrorCode() != typ {
+		t.Fatalf("error = %v; want %s", err, typ)
+	}
+}
+
+func readState(t testing.TB, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

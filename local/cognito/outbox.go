@@ -1,0 +1,181 @@
+package cognito
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Message is one message the real Cognito would have sent by e-mail or SMS.
+type Message struct {
+	Time        time.Time `json:"time"`
+	PoolID      string    `json:"poolId"`
+	Username    string    `json:"username"`
+	Destination string    `json:"destination"`
+	Medium      string    `json:"medium"`  // EMAIL or SMS
+	Purpose     string    `json:"purpose"` // SignUp, ForgotPassword, VerifyAttribute, AdminCreateUser
+	Code        string    `json:"code,omitempty"`
+	// TemporaryPassword of an AdminCreateUser invitation.
+	TemporaryPassword string `json:"temporaryPassword,omitempty"`
+	Text              string `json:"text"`
+}
+
+// maxOutbox bounds the messages kept for GET /_local/outbox.
+const maxOutbox = 1000
+
+// send appends a message; call with s.mu held. The console line is written by flushOutbox after unlocking.
+func (s *Server) sendLocked(m Message) {
+	s.outbox = append(s.outbox, m)
+	if len(s.outbox) > maxOutbox {
+		s.outbox = s.outbox[len(s.outbox)-maxOutbox:]
+	}
+	fmt.Fprintf(s.opts.Outbox, "cognito outbox %s → %s (%s, %s): %s\n", m.Time.UTC().Format(time.TimeOnly), m.Destination, m.Medium, m.Purpose, m.Text)
+}
+
+// codeTTL is how long a code is valid: a day for sign-up and attribute verification, an hour for resets.
+func codeTTL(purpose string) time.Duration {
+	if purpose == "reset" {
+		return time.Hour
+	}
+	return 24 * time.Hour
+}
+
+const (
+	maxCodeAttempts = 5
+	maxCodesPerHour = 5
+)
+
+// newCode creates a 6-digit code for a purpose, replacing any earlier one; call with s.mu held.
+func (s *Server) newCodeLocked(u *userState, purpose string) (string, error) {
+	now := s.opts.Now()
+	recent := u.CodesSent[:0]
+	for _, t := range u.CodesSent {
+		if now.Sub(t) < time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	u.CodesSent = recent
+	if len(recent) >= maxCodesPerHour {
+		return "", errCodeLimit
+	}
+	u.CodesSent = append(u.CodesSent, now)
+	var b [4]byte
+	rand.Read(b[:])
+	code := fmt.Sprintf("%06d", (uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]))%1_000_000)
+	if u.Codes == nil {
+		u.Codes = map[string]*codeState{}
+	}
+	h := sha256.Sum256([]byte(code))
+	u.Codes[purpose] = &codeState{Hash: h[:], Expires: now.Add(codeTTL(purpose))}
+	return code, nil
+}
+
+// checkCode consumes a code on success and counts a failure otherwise; call with s.mu held.
+func (s *Server) checkCodeLocked(u *userState, purpose, code string) error {
+	c := u.Codes[purpose]
+	if c == nil {
+		return errCodeExpired
+	}
+	if s.opts.Now().After(c.Expires) {
+		delete(u.Codes, purpose)
+		return errCodeExpired
+	}
+	h := sha256.Sum256([]byte(code))
+	if subtle.ConstantTimeCompare(h[:], c.Hash) != 1 {
+		c.Attempts++
+		if c.Attempts >= maxCodeAttempts {
+			delete(u.Codes, purpose)
+			return errCodeLimit
+		}
+		return errCodeMismatch
+	}
+	delete(u.Codes, purpose)
+	return nil
+}
+
+// codeDelivery is CodeDeliveryDetails.
+type codeDelivery struct {
+	AttributeName  string
+	DeliveryMedium string
+	Destination    string
+}
+
+// mask hides a destination the way Cognito does: "a***@e***", "+*******1234".
+func mask(dest string) string {
+	if local, domain, ok := strings.Cut(dest, "@"); ok && local != "" && domain != "" {
+		return local[:1] + "***@" + domain[:1] + "***"
+	}
+	if len(dest) > 4 {
+		return "+" + strings.Repeat("*", len(dest)-5) + dest[len(dest)-4:]
+	}
+	return "***"
+}
+
+// deliver sends a code to the user's attribute (email or phone_number); call with s.mu held.
+func (s *Server) deliverLocked(p *pool, u *userState, attr, purpose, label string) (codeDelivery, error) {
+	codeKey := purpose
+	if purpose == "verify" {
+		codeKey = "verify:" + attr
+	}
+	code, err := s.newCodeLocked(u, codeKey)
+	if err != nil {
+		return codeDelivery{}, err
+	}
+	dest := u.Attributes[attr]
+	medium := "EMAIL"
+	if attr == "phone_number" {
+		medium = "SMS"
+	}
+	s.sendLocked(Message{
+		Time: s.opts.Now(), PoolID: p.state.ID, Username: u.Username, Destination: dest, Medium: medium, Purpose: label,
+		Code: code, Text: fmt.Sprintf("Your %s code is %s", strings.ToLower(label), code),
+	})
+	return codeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: mask(dest)}, nil
+}
+
+// checkPassword enforces the pool's password policy with Cognito's messages.
+func checkPassword(pp PasswordPolicy, password string) error {
+	fail := func(why string) error {
+		return errorf("InvalidPasswordException", "Password did not conform with policy: %s", why)
+	}
+	if len([]rune(password)) < pp.MinimumLength {
+		return fail("Password not long enough")
+	}
+	if len(password) > 256 {
+		return fail("Password is too long")
+	}
+	var lower, upper, digit, symbol bool
+	for _, r := range password {
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		case strings.ContainsRune("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ", r):
+			symbol = true
+		}
+	}
+	switch {
+	case pp.RequireLowercase && !lower:
+		return fail("Password must have lowercase characters")
+	case pp.RequireUppercase && !upper:
+		return fail("Password must have uppercase characters")
+	case pp.RequireNumbers && !digit:
+		return fail("Password must have numeric characters")
+	case pp.RequireSymbols && !symbol:
+		return fail("Password must have symbol characters")
+	}
+	return nil
+}
+
+// temporaryPassword makes a password that satisfies any policy.
+func temporaryPassword(pp PasswordPolicy) string {
+	n := max(pp.MinimumLength, 12)
+	return randomString("abcdefghijkmnopqrstuvwxyz", n-3) + randomString("ABCDEFGHJKLMNPQRSTUVWXYZ", 1) + randomString("23456789", 1) + "!"
+}

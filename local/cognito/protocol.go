@@ -1,0 +1,185 @@
+package cognito
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// apiError is a Cognito service error: HTTP 400 with {"__type", "message"}, which the SDKs turn into their
+// typed exceptions.
+type apiError struct {
+	Type    string
+	Message string
+	status  int
+}
+
+func (e *apiError) Error() string { return e.Type + ": " + e.Message }
+
+func errorf(typ, format string, args ...any) *apiError {
+	return &apiError{Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+func notAuthorized(msg string) *apiError { return errorf("NotAuthorizedException", "%s", msg) }
+
+func invalidParameter(format string, args ...any) *apiError {
+	return errorf("InvalidParameterException", format, args...)
+}
+
+func internalError(err error) *apiError {
+	return &apiError{Type: "InternalErrorException", Message: err.Error(), status: http.StatusInternalServerError}
+}
+
+var (
+	errWrongCredentials = notAuthorized("Incorrect username or password.")
+	errInvalidAccess    = notAuthorized("Invalid Access Token")
+	errLockedOut        = notAuthorized("Password attempts exceeded")
+	errCodeMismatch     = errorf("CodeMismatchException", "Invalid verification code provided, please try again.")
+	errCodeExpired      = errorf("ExpiredCodeException", "Invalid code provided, please request a code again.")
+	errCodeLimit        = errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+)
+
+// operation decodes its input itself so each keeps its own typed request.
+type operation func(ctx context.Context, s *Server, body []byte) (any, error)
+
+var operations = map[string]operation{}
+
+// op registers a typed handler under its X-Amz-Target name.
+func op[In any](name string, fn func(ctx context.Context, s *Server, in *In) (any, error)) {
+	operations[name] = func(ctx context.Context, s *Server, body []byte) (any, error) {
+		in := new(In)
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, errorf("SerializationException", "cannot read the %s request: %v", name, err)
+			}
+		}
+		return fn(ctx, s, in)
+	}
+}
+
+const targetPrefix = "AWSCognitoIdentityProviderService."
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /{$}", s.serveAPI)
+	mux.HandleFunc("OPTIONS /{$}", func(w http.ResponseWriter, r *http.Request) { cors(w); w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveOpenID)
+	mux.HandleFunc("GET /_local/outbox", s.serveOutbox)
+	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	return mux
+}
+
+// cors lets browser apps (amazon-cognito-identity-js, Amplify) call the endpoint from a dev server's origin.
+func cors(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, X-Amz-Date, Authorization, Amz-Sdk-Invocation-Id, Amz-Sdk-Request, X-Amz-Security-Token, Cache-Control")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	cors(w)
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	var out any
+	var err error
+	switch {
+	case !ok:
+		err = errorf("UnknownOperationException", "X-Amz-Target %q is not an %s operation", target, strings.TrimSuffix(targetPrefix, "."))
+	case operations[name] == nil:
+		err = invalidParameter("operation %s is not supported by the local Cognito endpoint", name)
+	default:
+		body, rerr := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if rerr != nil {
+			err = errorf("SerializationException", "read request: %v", rerr)
+			break
+		}
+		out, err = operations[name](r.Context(), s, body)
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-Requestid", newUUID())
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = internalError(err)
+		}
+		status := ae.status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		w.Header().Set("X-Amzn-Errortype", ae.Type)
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"__type": ae.Type, "message": ae.Message})
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	json.NewEncoder(w).Encode(out)
+}
+
+func (s *Server) poolFromPath(w http.ResponseWriter, r *http.Request) *pool {
+	p := s.pools[r.PathValue("pool")]
+	if p == nil {
+		http.Error(w, fmt.Sprintf("user pool %s does not exist", r.PathValue("pool")), http.StatusNotFound)
+	}
+	return p
+}
+
+func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	p := s.poolFromPath(w, r)
+	if p == nil {
+		return
+	}
+	cors(w)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(p.jwks)
+}
+
+func (s *Server) serveOpenID(w http.ResponseWriter, r *http.Request) {
+	p := s.poolFromPath(w, r)
+	if p == nil {
+		return
+	}
+	cors(w)
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"issuer":                                p.issuer,
+		"jwks_uri":                              p.issuer + "/.well-known/jwks.json",
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"subject_types_supported":               []string{"public"},
+		"response_types_supported":              []string{"code", "token"},
+		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"claims_supported":                      []string{"sub", "iss", "aud", "email", "email_verified", "cognito:username", "token_use", "auth_time", "exp", "iat"},
+	})
+}
+
+// serveOutbox lists the messages "sent" so far, newest last. Only loopback clients may read it: the codes in it
+// sign people in.
+func (s *Server) serveOutbox(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		http.Error(w, "the outbox is only readable from this machine", http.StatusForbidden)
+		return
+	}
+	cors(w)
+	to := r.URL.Query().Get("to")
+	s.mu.Lock()
+	msgs := make([]Message, 0, len(s.outbox))
+	for _, m := range s.outbox {
+		if to == "" || strings.EqualFold(m.Destination, to) || strings.EqualFold(m.Username, to) {
+			msgs = append(msgs, m)
+		}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"messages": msgs})
+}

@@ -1,0 +1,444 @@
+// Package cognito is a local, Cognito-compatible user pool endpoint: the AWS JSON 1.1 protocol of
+// AWSCognitoIdentityProviderService for the sign-up, sign-in (SRP, password, refresh), MFA (TOTP), account and
+// admin operations a web or mobile app uses, the pools' JWKS and OpenID configuration, and a local outbox for
+// the codes Cognito would e-mail. Pools and clients are configured from the synthesized template; users, keys and
+// sessions persist under a state directory.
+package cognito
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authnotes/authnotes/local/jwtauth"
+	"github.com/authnotes/authnotes/srp"
+)
+
+// DefaultAddr is the endpoint's address in the local twin (see ARCHITECTURE.md).
+const DefaultAddr = "127.0.0.1:9229"
+
+// Options configure a Server.
+type Options struct {
+	// Addr to listen on. Default: DefaultAddr. "127.0.0.1:0" picks a free port; the issuer uses the real one.
+	Addr string
+	// StateDir keeps users, keys and sessions. Empty: in memory only (tests).
+	StateDir string
+	// Region of the pool IDs. Default: us-east-1.
+	Region string
+	Pools  []PoolSpec
+	// Outbox receives a line per message Cognito would have sent (codes, temporary passwords). Default: discard.
+	Outbox io.Writer
+	// Log receives operational errors (a failed state write). Default: Outbox.
+	Log io.Writer
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// Server is a running endpoint.
+type Server struct {
+	opts     Options
+	listener net.Listener
+	http     *http.Server
+	baseURL  string
+	served   chan error
+
+	mu         sync.Mutex
+	st         *diskState
+	pools      map[string]*pool   // by pool ID
+	clients    map[string]*client // by client ID
+	byLogical  map[string]string  // logical ID → physical ID, pools and clients
+	srpPending map[string]*srpPending
+	challenges map[string]*challenge
+	lockouts   map[string]*lockout
+	outbox     []Message
+
+	saver *saver
+}
+
+type pool struct {
+	logicalID string
+	cfg       PoolConfig
+	state     *poolState
+	key       *rsa.PrivateKey
+	issuer    string
+	verifier  *jwtauth.Verifier
+	jwks      []byte
+	// aliases maps "email:" / "phone_number:" / "preferred_username:" + normalised value to a user key.
+	aliases map[string]string
+}
+
+type client struct {
+	logicalID string
+	cfg       ClientConfig
+	state     *clientState
+	pool      *pool
+}
+
+// NewServer loads the state, creates what the specs add (IDs and signing keys are generated once and kept), and
+// starts serving.
+func NewServer(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Outbox == nil {
+		opts.Outbox = io.Discard
+	}
+	if opts.Log == nil {
+		opts.Log = opts.Outbox
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Pools) == 0 {
+		return nil, errors.New("cognito: no user pool to serve")
+	}
+	st, err := loadState(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: listen on %s: %w (is another cognito-local or twin running?)", opts.Addr, err)
+	}
+	s := &Server{
+		opts: opts, listener: ln, baseURL: "http://" + ln.Addr().String(), served: make(chan error, 1), st: st,
+		pools: map[string]*pool{}, clients: map[string]*client{}, byLogical: map[string]string{},
+		srpPending: map[string]*srpPending{}, challenges: map[string]*challenge{}, lockouts: map[string]*lockout{},
+	}
+	if err := s.setUp(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.saver = newSaver(s)
+	if err := s.saver.saveNow(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.served <- s.http.Serve(ln) }()
+	return s, nil
+}
+
+func (s *Server) setUp() error {
+	now := s.opts.Now()
+	for _, spec := range s.opts.Pools {
+		ps := s.st.Pools[spec.LogicalID]
+		if ps == nil {
+			key, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				return fmt.Errorf("cognito: signing key: %w", err)
+			}
+			der, err := x509.MarshalPKCS8PrivateKey(key)
+			if err != nil {
+				return fmt.Errorf("cognito: signing key: %w", err)
+			}
+			secret := make([]byte, 32)
+			rand.Read(secret)
+			ps = &poolState{
+				ID: newPoolID(s.opts.Region), Created: now, KeyID: newUUID(), FakeSecret: secret,
+				KeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+			}
+			s.st.Pools[spec.LogicalID] = ps
+		}
+		if ps.Clients == nil {
+			ps.Clients = map[string]*clientState{}
+		}
+		if ps.Users == nil {
+			ps.Users = map[string]*userState{}
+		}
+		if ps.Sessions == nil {
+			ps.Sessions = map[string]*sessionState{}
+		}
+		block, _ := pem.Decode([]byte(ps.KeyPEM))
+		if block == nil {
+			return fmt.Errorf("cognito: pool %s: signing key in the state file is not PEM", ps.ID)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return fmt.Errorf("cognito: pool %s: signing key: %w", ps.ID, err)
+		}
+		key, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return fmt.Errorf("cognito: pool %s: signing key is %T, want RSA", ps.ID, k)
+		}
+		key.Precompute()
+		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.baseURL + "/" + ps.ID, aliases: map[string]string{}}
+		if p.cfg.Name == "" {
+			p.cfg.Name = spec.LogicalID
+		}
+		var audiences []string
+		for _, cs := range spec.Clients {
+			c := ps.Clients[cs.LogicalID]
+			if c == nil {
+				c = &clientState{ID: newClientID(), Created: now}
+				ps.Clients[cs.LogicalID] = c
+			}
+			if cs.Config.GenerateSecret && c.Secret == "" {
+				c.Secret = randomString(lowerAlnum, 51)
+			}
+			cl := &client{logicalID: cs.LogicalID, cfg: cs.Config, state: c, pool: p}
+			if cl.cfg.Name == "" {
+				cl.cfg.Name = cs.LogicalID
+			}
+			s.clients[c.ID] = cl
+			s.byLogical[cs.LogicalID] = c.ID
+			audiences = append(audiences, c.ID)
+		}
+		if len(audiences) == 0 {
+			return fmt.Errorf("cognito: pool %s has no app client: add an AWS::Cognito::UserPoolClient", spec.LogicalID)
+		}
+		p.verifier, err = jwtauth.NewVerifier(jwtauth.StaticKeys{ps.KeyID: &key.PublicKey}, jwtauth.Expect{
+			Issuer: p.issuer, Audiences: audiences, Now: s.opts.Now,
+		})
+		if err != nil {
+			return err
+		}
+		if p.jwks, err = jwksDocument(ps.KeyID, &key.PublicKey); err != nil {
+			return err
+		}
+		for key, u := range ps.Users {
+			p.index(key, u)
+		}
+		s.pools[ps.ID] = p
+		s.byLogical[spec.LogicalID] = ps.ID
+	}
+	return nil
+}
+
+// URL is the endpoint, e.g. http://127.0.0.1:9229.
+func (s *Server) URL() string { return s.baseURL }
+
+// PoolID returns the physical ID of a pool or client by logical ID ("" if unknown).
+func (s *Server) PoolID(logicalID string) string { return s.byLogical[logicalID] }
+
+// ClientID returns the physical ID of an app client by logical ID ("" if unknown).
+func (s *Server) ClientID(logicalID string) string { return s.byLogical[logicalID] }
+
+// Issuer is the `iss` of a pool's tokens: the endpoint's URL and the pool ID.
+func (s *Server) Issuer(poolID string) string { return s.baseURL + "/" + poolID }
+
+// JWKSURL is where a pool's signing keys are published.
+func (s *Server) JWKSURL(poolID string) string { return s.Issuer(poolID) + "/.well-known/jwks.json" }
+
+// Close stops serving and writes the state.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	<-s.served
+	if ferr := s.saver.close(); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// saver writes the state file in the background, coalescing bursts: a request that must be durable before it
+// answers (a sign-up, a revocation) waits for a write that includes its change; a sign-in's new session only
+// marks the state dirty.
+type saver struct {
+	s       *Server
+	kick    chan struct{}
+	done    chan struct{}
+	mu      sync.Mutex
+	cond    *sync.Cond
+	want    uint64 // generation of the latest change
+	written uint64 // generation of the latest completed write
+	err     error
+}
+
+func newSaver(s *Server) *saver {
+	sv := &saver{s: s, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	sv.cond = sync.NewCond(&sv.mu)
+	go sv.loop()
+	return sv
+}
+
+// changed records a change; call with s.mu held. It returns the generation to wait for.
+func (sv *saver) changed() uint64 {
+	sv.mu.Lock()
+	sv.want++
+	g := sv.want
+	sv.mu.Unlock()
+	select {
+	case sv.kick <- struct{}{}:
+	default:
+	}
+	return g
+}
+
+// wait blocks until generation g is on disk.
+func (sv *saver) wait(g uint64) error {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	for sv.written < g && sv.err == nil {
+		sv.cond.Wait()
+	}
+	return sv.err
+}
+
+func (sv *saver) loop() {
+	defer close(sv.done)
+	for range sv.kick {
+		if err := sv.saveNow(); err != nil {
+			fmt.Fprintf(sv.s.opts.Log, "cognito: write state: %v\n", err)
+		}
+	}
+}
+
+func (sv *saver) saveNow() error {
+	s := sv.s
+	s.mu.Lock()
+	sv.mu.Lock()
+	g := sv.want
+	sv.mu.Unlock()
+	s.pruneLocked()
+	data, err := json.MarshalIndent(s.st, "", " ")
+	s.mu.Unlock()
+	if err == nil && s.opts.StateDir != "" {
+		err = writeFileAtomic(filepath.Join(s.opts.StateDir, stateFile), data)
+	}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if err != nil {
+		sv.err = fmt.Errorf("write cognito state: %w", err)
+	} else if g > sv.written {
+		sv.written = g
+		sv.err = nil
+	}
+	sv.cond.Broadcast()
+	return err
+}
+
+func (sv *saver) close() error {
+	close(sv.kick)
+	<-sv.done
+	return sv.saveNow()
+}
+
+// pruneLocked drops expired sessions and codes so the state file does not grow without bound.
+func (s *Server) pruneLocked() {
+	now := s.opts.Now()
+	for _, ps := range s.st.Pools {
+		for id, se := range ps.Sessions {
+			// Kept a day past expiry: an access token may outlive a short refresh token, and a missing session
+			// would refuse it as revoked.
+			if now.After(se.Expires.Add(24 * time.Hour)) {
+				delete(ps.Sessions, id)
+			}
+		}
+	}
+	for k, p := range s.srpPending {
+		if now.After(p.expires) {
+			delete(s.srpPending, k)
+		}
+	}
+	for k, c := range s.challenges {
+		if now.After(c.expires) {
+			delete(s.challenges, k)
+		}
+	}
+	for k, l := range s.lockouts {
+		if now.Sub(l.last) > time.Hour {
+			delete(s.lockouts, k)
+		}
+	}
+}
+
+// durable records a change and waits until it is on disk; call without s.mu held.
+func (s *Server) durable(g uint64) error {
+	if err := s.saver.wait(g); err != nil {
+		return internalError(err)
+	}
+	return nil
+}
+
+// poolName is the pool's name for SRP.
+func (p *pool) poolName() string { return srp.PoolName(p.state.ID) }
+
+// sortedUsers lists a pool's users by creation time, then name, for ListUsers.
+func (p *pool) sortedUsers() []*userState {
+	users := make([]*userState, 0, len(p.state.Users))
+	for _, u := range p.state.Users {
+		users = append(users, u)
+	}
+	sort.Slice(users, func(i, j int) bool {
+		if !users[i].Created.Equal(users[j].Created) {
+			return users[i].Created.Before(users[j].Created)
+		}
+		return users[i].Username < users[j].Username
+	})
+	return users
+}
+
+// userKey normalises a username for lookups.
+func (p *pool) userKey(name string) string {
+	if p.cfg.CaseSensitive {
+		return name
+	}
+	return strings.ToLower(name)
+}
+
+func aliasKey(attr, value string) string { return attr + ":" + strings.ToLower(value) }
+
+// index records a user's sign-in attributes; unindex forgets them.
+func (p *pool) index(key string, u *userState) {
+	for _, a := range []string{"email", "phone_number", "preferred_username"} {
+		if v := u.Attributes[a]; v != "" {
+			p.aliases[aliasKey(a, v)] = key
+		}
+	}
+}
+
+func (p *pool) unindex(u *userState) {
+	for _, a := range []string{"email", "phone_number", "preferred_username"} {
+		if v := u.Attributes[a]; v != "" && p.aliases[aliasKey(a, v)] == p.userKey(u.Username) {
+			delete(p.aliases, aliasKey(a, v))
+		}
+	}
+}
+
+// lookup finds the user a sign-in name refers to: the username itself, or (for pools signing in by e-mail or
+// phone, or with aliases) that attribute. Aliases only count once verified, as in Cognito.
+func (p *pool) lookup(name string) (string, *userState) {
+	if name == "" {
+		return "", nil
+	}
+	if u := p.state.Users[p.userKey(name)]; u != nil {
+		return p.userKey(name), u
+	}
+	for _, a := range p.cfg.UsernameAttributes {
+		if key, ok := p.aliases[aliasKey(a, name)]; ok {
+			return key, p.state.Users[key]
+		}
+	}
+	for _, a := range p.cfg.AliasAttributes {
+		key, ok := p.aliases[aliasKey(a, name)]
+		if !ok {
+			continue
+		}
+		u := p.state.Users[key]
+		if a == "preferred_username" || u.Attributes[a+"_verified"] == "true" {
+			return key, u
+		}
+	}
+	return "", nil
+}
+
+// preventEnumeration reports whether the client hides whether a user exists.
+func (c *client) preventEnumeration() bool { return c.cfg.PreventUserExistenceErrors == "ENABLED" }

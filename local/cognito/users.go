@@ -1,0 +1,595 @@
+package cognito
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authnotes/authnotes/srp"
+)
+
+// attribute is Cognito's AttributeType.
+type attribute struct {
+	Name  string
+	Value string
+}
+
+var standardAttributes = []string{"address", "birthdate", "email", "email_verified", "family_name", "gender",
+	"given_name", "locale", "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture",
+	"preferred_username", "profile", "updated_at", "website", "zoneinfo"}
+
+// checkWritableAttribute refuses unknown attributes, sub, and (for users themselves) the verified flags.
+func checkWritableAttribute(name string, admin bool) error {
+	switch {
+	case name == "sub":
+		return invalidParameter("Cannot modify the non-mutable attribute sub")
+	case !admin && (name == "email_verified" || name == "phone_number_verified"):
+		return notAuthorized("A client attempted to write unauthorized attribute " + name)
+	case strings.HasPrefix(name, "custom:") && len(name) > len("custom:"):
+		return nil
+	case !slices.Contains(standardAttributes, name):
+		return invalidParameter("Attributes did not conform to the schema: Type for attribute {%s} could not be determined", name)
+	}
+	return nil
+}
+
+func attributesOf(u *userState) []attribute {
+	out := []attribute{{"sub", u.Sub}}
+	for _, k := range slices.Sorted(maps.Keys(u.Attributes)) {
+		out = append(out, attribute{k, u.Attributes[k]})
+	}
+	return out
+}
+
+func userAttributesJSON(u *userState) string {
+	m := maps.Clone(u.Attributes)
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// epoch is how AWS JSON 1.1 sends timestamps: seconds since the epoch.
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// applyAttributes validates and sets attributes, keeping the alias index and e-mail uniqueness in step; call
+// with s.mu held.
+func (s *Server) applyAttributesLocked(p *pool, key string, u *userState, attrs []attribute, admin bool) error {
+	for _, a := range attrs {
+		if err := checkWritableAttribute(a.Name, admin); err != nil {
+			return err
+		}
+		if a.Name == "email" || a.Name == "phone_number" || a.Name == "preferred_username" {
+			if owner, taken := p.aliases[aliasKey(a.Name, a.Value)]; taken && owner != key {
+				if slices.Contains(p.cfg.UsernameAttributes, a.Name) {
+					return errorf("AliasExistsException", "An account with the given %s already exists.", a.Name)
+				}
+				if slices.Contains(p.cfg.AliasAttributes, a.Name) && p.state.Users[owner].Attributes[a.Name+"_verified"] == "true" {
+					return errorf("AliasExistsException", "An account with the given %s already exists.", a.Name)
+				}
+			}
+		}
+	}
+	p.unindex(u)
+	for _, a := range attrs {
+		old, had := u.Attributes[a.Name]
+		u.Attributes[a.Name] = a.Value
+		if (a.Name == "email" || a.Name == "phone_number") && (!had || old != a.Value) && !admin {
+			u.Attributes[a.Name+"_verified"] = "false"
+		}
+	}
+	p.index(key, u)
+	u.Modified = s.opts.Now()
+	return nil
+}
+
+type signUpInput struct {
+	ClientId       string
+	Username       string
+	Password       string
+	SecretHash     string
+	UserAttributes []attribute
+}
+
+type signUpOutput struct {
+	UserConfirmed       bool
+	UserSub             string
+	CodeDeliveryDetails *codeDelivery `json:",omitempty"`
+}
+
+type userCodeInput struct {
+	ClientId         string
+	Username         string
+	SecretHash       string
+	ConfirmationCode string
+	Password         string // ConfirmForgotPassword
+}
+
+type codeOutput struct {
+	CodeDeliveryDetails *codeDelivery `json:",omitempty"`
+}
+
+type accessInput struct {
+	AccessToken      string
+	UserAttributes   []attribute // UpdateUserAttributes
+	AttributeName    string      // VerifyUserAttribute
+	Code             string      // VerifyUserAttribute
+	PreviousPassword string      // ChangePassword
+	ProposedPassword string      // ChangePassword
+}
+
+type getUserOutput struct {
+	Username            string
+	UserAttributes      []attribute
+	PreferredMfaSetting string   `json:",omitempty"`
+	UserMFASettingList  []string `json:",omitempty"`
+}
+
+func mfaSettings(u *userState) (preferred string, list []string) {
+	if u.TOTPEnabled {
+		list = []string{"SOFTWARE_TOKEN_MFA"}
+		if u.TOTPPreferred {
+			preferred = "SOFTWARE_TOKEN_MFA"
+		}
+	}
+	return preferred, list
+}
+
+func init() {
+	op("SignUp", func(ctx context.Context, s *Server, in *signUpInput) (any, error) { return s.signUp(in) })
+	op("ConfirmSignUp", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) { return s.confirmSignUp(in) })
+	op("ResendConfirmationCode", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) {
+		return s.sendUserCode(in, "signup")
+	})
+	op("ForgotPassword", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) { return s.sendUserCode(in, "reset") })
+	op("ConfirmForgotPassword", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) {
+		return s.confirmForgotPassword(in)
+	})
+	op("GetUser", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
+		_, _, u, err := s.authenticate(ctx, in.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		defer s.mu.Unlock()
+		pref, list := mfaSettings(u)
+		return &getUserOutput{Username: u.Username, UserAttributes: attributesOf(u), PreferredMfaSetting: pref, UserMFASettingList: list}, nil
+	})
+	op("UpdateUserAttributes", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.updateUserAttributes(ctx, in) })
+	op("VerifyUserAttribute", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.verifyUserAttribute(ctx, in) })
+	op("ChangePassword", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.changePassword(ctx, in) })
+	op("DeleteUser", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
+		p, key, u, err := s.authenticate(ctx, in.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		g := s.deleteUserLocked(p, key, u)
+		s.mu.Unlock()
+		return nil, s.durable(g)
+	})
+	op("GlobalSignOut", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
+		p, _, u, err := s.authenticate(ctx, in.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		revokeUserLocked(p, u.Username)
+		g := s.saver.changed()
+		s.mu.Unlock()
+		return nil, s.durable(g)
+	})
+	op("RevokeToken", func(ctx context.Context, s *Server, in *revokeInput) (any, error) { return s.revokeToken(in) })
+}
+
+// signUp stores an unconfirmed user and sends the confirmation code. In pools that sign in by e-mail or phone
+// the user's internal name is their sub, as in Cognito.
+func (s *Server) signUp(in *signUpInput) (any, error) {
+	c, err := s.client(in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	p := c.pool
+	if p.cfg.AdminCreateUserOnly {
+		return nil, notAuthorized("SignUp is not permitted for this user pool")
+	}
+	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	u, err := s.newUser(p, in.Username, in.UserAttributes, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPassword(p.cfg.PasswordPolicy, in.Password); err != nil {
+		return nil, err
+	}
+	ver, err := srp.NewVerifier(p.poolName(), u.Username, in.Password)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	u.Salt, u.Verifier, u.Status = ver.Salt, ver.V, "UNCONFIRMED"
+	s.mu.Lock()
+	if _, err := s.insertUserLocked(p, in.Username, u); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	out := &signUpOutput{UserSub: u.Sub}
+	for _, attr := range p.cfg.AutoVerifiedAttributes {
+		if u.Attributes[attr] == "" {
+			continue
+		}
+		// A brand-new user cannot have hit the resend limit, so delivery cannot fail here.
+		if d, err := s.deliverLocked(p, u, attr, "signup", "SignUp"); err == nil {
+			out.CodeDeliveryDetails = &d
+		}
+		break
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	if err := s.durable(g); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newUser validates a sign-up or admin-created user's name and attributes and builds it (not yet stored).
+func (s *Server) newUser(p *pool, name string, attrs []attribute, admin bool) (*userState, error) {
+	if name == "" {
+		return nil, invalidParameter("1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null")
+	}
+	if len(name) > 128 || strings.ContainsAny(name, " \t\n") {
+		return nil, invalidParameter("Username %q is not valid: at most 128 characters, no whitespace", name)
+	}
+	now := s.opts.Now()
+	u := &userState{Username: name, Sub: newUUID(), Attributes: map[string]string{}, Enabled: true, Created: now, Modified: now}
+	for _, a := range attrs {
+		if err := checkWritableAttribute(a.Name, admin); err != nil {
+			return nil, err
+		}
+		u.Attributes[a.Name] = a.Value
+	}
+	if len(p.cfg.UsernameAttributes) > 0 {
+		switch {
+		case strings.Contains(name, "@") && slices.Contains(p.cfg.UsernameAttributes, "email"):
+			u.Attributes["email"] = name
+		case strings.HasPrefix(name, "+") && slices.Contains(p.cfg.UsernameAttributes, "phone_number"):
+			u.Attributes["phone_number"] = name
+		case slices.Contains(p.cfg.UsernameAttributes, "email"):
+			return nil, invalidParameter("Username should be an email.")
+		default:
+			return nil, invalidParameter("Username should be a phone number.")
+		}
+		u.Username = u.Sub
+	} else if slices.Contains(p.cfg.AliasAttributes, "email") && strings.Contains(name, "@") {
+		return nil, invalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
+	}
+	if e := u.Attributes["email"]; e != "" && !strings.Contains(e, "@") {
+		return nil, invalidParameter("Invalid email address format.")
+	}
+	for _, req := range p.cfg.RequiredAttributes {
+		if u.Attributes[req] == "" {
+			return nil, invalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required", req, req)
+		}
+	}
+	for _, v := range []string{"email_verified", "phone_number_verified"} {
+		if _, set := u.Attributes[v]; !set && u.Attributes[strings.TrimSuffix(v, "_verified")] != "" {
+			u.Attributes[v] = "false"
+		}
+	}
+	return u, nil
+}
+
+// insertUserLocked stores a new user unless the name or a sign-in attribute is taken.
+func (s *Server) insertUserLocked(p *pool, signInName string, u *userState) (string, error) {
+	key := p.userKey(u.Username)
+	if _, exists := p.state.Users[key]; exists {
+		return "", errorf("UsernameExistsException", "User already exists")
+	}
+	for _, a := range p.cfg.UsernameAttributes {
+		if v := u.Attributes[a]; v != "" {
+			if _, taken := p.aliases[aliasKey(a, v)]; taken {
+				return "", errorf("UsernameExistsException", "An account with the given %s already exists.", a)
+			}
+		}
+	}
+	if len(p.cfg.UsernameAttributes) == 0 {
+		if _, other := p.lookup(signInName); other != nil {
+			return "", errorf("UsernameExistsException", "User already exists")
+		}
+	}
+	p.state.Users[key] = u
+	p.index(key, u)
+	return key, nil
+}
+
+func (s *Server) deleteUserLocked(p *pool, key string, u *userState) uint64 {
+	revokeUserLocked(p, u.Username)
+	p.unindex(u)
+	delete(p.state.Users, key)
+	return s.saver.changed()
+}
+
+// codeUser finds the user of a code operation; unknown users get what a wrong code would get when the client
+// prevents user existence errors.
+func (s *Server) codeUserLocked(c *client, name string, unknown error) (string, *userState, error) {
+	key, u := c.pool.lookup(name)
+	if u != nil {
+		return key, u, nil
+	}
+	if c.preventEnumeration() {
+		return "", nil, unknown
+	}
+	return "", nil, errorf("UserNotFoundException", "Username/client id combination not found.")
+}
+
+func (s *Server) confirmSignUp(in *userCodeInput) (any, error) {
+	c, err := s.client(in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	_, u, err := s.codeUserLocked(c, in.Username, errCodeMismatch)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	if u.Status != "UNCONFIRMED" {
+		s.mu.Unlock()
+		return nil, notAuthorized("User cannot be confirmed. Current status is " + u.Status)
+	}
+	err = s.checkCodeLocked(u, "signup", in.ConfirmationCode)
+	if err == nil {
+		u.Status, u.Modified = "CONFIRMED", s.opts.Now()
+		for _, a := range c.pool.cfg.AutoVerifiedAttributes {
+			if u.Attributes[a] != "" {
+				u.Attributes[a+"_verified"] = "true"
+				break
+			}
+		}
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.durable(g)
+}
+
+// recoveryAttribute picks where a reset code goes, following the pool's recovery mechanisms.
+func recoveryAttribute(p *pool, u *userState) (string, error) {
+	for _, m := range p.cfg.RecoveryMechanisms {
+		switch m.Name {
+		case "admin_only":
+			return "", notAuthorized("User password cannot be reset in the current state.")
+		case "verified_email":
+			if u.Attributes["email"] != "" && u.Attributes["email_verified"] == "true" {
+				return "email", nil
+			}
+		case "verified_phone_number":
+			if u.Attributes["phone_number"] != "" && u.Attributes["phone_number_verified"] == "true" {
+				return "phone_number", nil
+			}
+		}
+	}
+	return "", invalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+}
+
+// sendUserCode serves ResendConfirmationCode (purpose signup) and ForgotPassword (purpose reset).
+func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
+	c, err := s.client(in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	p := c.pool
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, u, err := s.codeUserLocked(c, in.Username, nil)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		// Prevented enumeration: answer as if a code went out.
+		dest := "***@***"
+		if strings.Contains(in.Username, "@") {
+			dest = mask(in.Username)
+		}
+		return &codeOutput{&codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}}, nil
+	}
+	var attr, label string
+	if purpose == "signup" {
+		if u.Status != "UNCONFIRMED" {
+			return nil, invalidParameter("User is already confirmed.")
+		}
+		for _, a := range p.cfg.AutoVerifiedAttributes {
+			if u.Attributes[a] != "" {
+				attr = a
+				break
+			}
+		}
+		if attr == "" {
+			return nil, invalidParameter("Auto verification not turned on.")
+		}
+		label = "SignUp"
+	} else {
+		if attr, err = recoveryAttribute(p, u); err != nil {
+			return nil, err
+		}
+		label = "ForgotPassword"
+	}
+	d, err := s.deliverLocked(p, u, attr, purpose, label)
+	if err != nil {
+		return nil, err
+	}
+	s.saver.changed()
+	return &codeOutput{&d}, nil
+}
+
+func (s *Server) confirmForgotPassword(in *userCodeInput) (any, error) {
+	c, err := s.client(in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	if err := checkPassword(c.pool.cfg.PasswordPolicy, in.Password); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	_, u, err := s.codeUserLocked(c, in.Username, errCodeMismatch)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	username := u.Username
+	if err := s.checkCodeLocked(u, "reset", in.ConfirmationCode); err != nil {
+		s.saver.changed()
+		s.mu.Unlock()
+		return nil, err
+	}
+	s.mu.Unlock()
+	ver, err := srp.NewVerifier(c.pool.poolName(), username, in.Password)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	s.mu.Lock()
+	u.Salt, u.Verifier, u.Modified = ver.Salt, ver.V, s.opts.Now()
+	if u.Status == "RESET_REQUIRED" || u.Status == "FORCE_CHANGE_PASSWORD" {
+		u.Status = "CONFIRMED"
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return nil, s.durable(g)
+}
+
+type updateAttributesOutput struct {
+	CodeDeliveryDetailsList []codeDelivery
+}
+
+func (s *Server) updateUserAttributes(ctx context.Context, in *accessInput) (any, error) {
+	p, key, u, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyAttributesLocked(p, key, u, in.UserAttributes, false); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	out := &updateAttributesOutput{CodeDeliveryDetailsList: []codeDelivery{}}
+	for _, a := range in.UserAttributes {
+		if (a.Name == "email" || a.Name == "phone_number") && u.Attributes[a.Name+"_verified"] == "false" && slices.Contains(p.cfg.AutoVerifiedAttributes, a.Name) {
+			d, err := s.deliverLocked(p, u, a.Name, "verify", "VerifyAttribute")
+			if err == nil {
+				out.CodeDeliveryDetailsList = append(out.CodeDeliveryDetailsList, d)
+			}
+		}
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return out, s.durable(g)
+}
+
+func (s *Server) verifyUserAttribute(ctx context.Context, in *accessInput) (any, error) {
+	_, _, u, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	if in.AttributeName != "email" && in.AttributeName != "phone_number" {
+		s.mu.Unlock()
+		return nil, invalidParameter("Attribute %s cannot be verified", in.AttributeName)
+	}
+	err = s.checkCodeLocked(u, "verify:"+in.AttributeName, in.Code)
+	if err == nil {
+		u.Attributes[in.AttributeName+"_verified"] = "true"
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.durable(g)
+}
+
+func (s *Server) changePassword(ctx context.Context, in *accessInput) (any, error) {
+	p, key, u, err := s.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	old := srp.Verifier{Salt: u.Salt, V: u.Verifier}
+	username := u.Username
+	if err := s.lockedLocked(p, username); err != nil {
+		s.mu.Unlock()
+		return nil, errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+	}
+	s.mu.Unlock()
+	if err := checkPassword(p.cfg.PasswordPolicy, in.ProposedPassword); err != nil {
+		return nil, err
+	}
+	if err := old.Check(p.poolName(), username, in.PreviousPassword); err != nil {
+		s.mu.Lock()
+		s.failedLocked(p, username)
+		s.mu.Unlock()
+		return nil, errWrongCredentials
+	}
+	ver, err := srp.NewVerifier(p.poolName(), username, in.ProposedPassword)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	s.mu.Lock()
+	if p.state.Users[key] != u {
+		s.mu.Unlock()
+		return nil, notAuthorized("User does not exist.")
+	}
+	u.Salt, u.Verifier, u.Modified = ver.Salt, ver.V, s.opts.Now()
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return nil, s.durable(g)
+}
+
+type revokeInput struct {
+	Token        string
+	ClientId     string
+	ClientSecret string
+}
+
+func (s *Server) revokeToken(in *revokeInput) (any, error) {
+	c, err := s.client(in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	if c.state.Secret != "" && in.ClientSecret != c.state.Secret {
+		return nil, errorf("UnauthorizedException", "Invalid client secret")
+	}
+	if !c.cfg.EnableTokenRevocation {
+		return nil, errorf("UnsupportedOperationException", "Token revocation is not enabled for this client")
+	}
+	if in.Token == "" {
+		return nil, invalidParameter("1 validation error detected: Value null at 'token' failed to satisfy constraint: Member must not be null")
+	}
+	hash := hashToken(in.Token)
+	s.mu.Lock()
+	var found *sessionState
+	for _, se := range c.pool.state.Sessions {
+		if string(se.RefreshHash) == string(hash) {
+			found = se
+			break
+		}
+	}
+	if found == nil {
+		s.mu.Unlock()
+		// RFC 7009: an unknown token is not an error, there is just nothing to revoke.
+		return nil, nil
+	}
+	if found.ClientID != c.state.ID {
+		s.mu.Unlock()
+		return nil, errorf("UnauthorizedException", "Token was not issued to this client")
+	}
+	found.Revoked = true
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return nil, s.durable(g)
+}
