@@ -1,0 +1,176 @@
+package twin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/authnotes/authnotes/constructs/notesapi/gobuild"
+	"github.com/authnotes/authnotes/local/cfn"
+	"github.com/authnotes/authnotes/local/lambdaruntime"
+)
+
+// Metadata keys the notesapi construct writes on every function.
+const (
+	metaGoPackage = "authnotes:goPackage"
+	metaRoute     = "authnotes:route"
+)
+
+// functionSpec is one AWS::Lambda::Function as the twin runs it.
+type functionSpec struct {
+	res       cfn.Resource
+	name      string // physical function name
+	props     map[string]any
+	goPackage string
+	arch      string // Lambda architecture: x86_64 or arm64
+}
+
+// functionName is the FunctionName property, else a readable stable name from the construct path
+// ("NotesApi-dev/NotesApi/CreateNote/Resource" → "NotesApi-dev-CreateNote").
+func functionName(stackName string, r cfn.Resource, taken map[string]bool) string {
+	if n, ok := r.Properties["FunctionName"].(string); ok && n != "" {
+		return n
+	}
+	parts := strings.Split(r.Path(), "/")
+	name := stackName + "-" + r.LogicalID
+	if len(parts) >= 2 && parts[len(parts)-1] == "Resource" {
+		name = stackName + "-" + parts[len(parts)-2]
+	}
+	if taken[name] {
+		name = stackName + "-" + r.LogicalID
+	}
+	return name
+}
+
+func architecture(props map[string]any) string {
+	if a, ok := props["Architectures"].([]any); ok && len(a) > 0 {
+		if s, ok := a[0].(string); ok {
+			return s
+		}
+	}
+	return "x86_64"
+}
+
+// runnable reports whether the asset's bootstrap runs on this host: provided runtimes are Linux executables.
+func runnable(arch string) (bool, error) {
+	goarch, err := gobuild.GOARCH(arch)
+	if err != nil {
+		return false, err
+	}
+	return runtime.GOOS == "linux" && goarch == runtime.GOARCH, nil
+}
+
+// hostBuilds rebuilds, for this host, the Go packages of functions whose asset targets another architecture,
+// into <stateDir>/build/<LogicalID>/bootstrap. A build is reused while the package's fingerprint (sources, module
+// versions, flags) is unchanged. It returns the task root per logical ID.
+func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*functionSpec, log io.Writer) (map[string]string, error) {
+	var pkgs []string
+	for _, s := range specs {
+		pkgs = append(pkgs, s.goPackage)
+	}
+	if len(pkgs) == 0 {
+		return map[string]string{}, nil
+	}
+	prints, err := gobuild.Fingerprints(ctx, repoDir, runtime.GOARCH, pkgs...)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint the function packages: %w", err)
+	}
+	dirs := map[string]string{}
+	for _, s := range specs {
+		dir := filepath.Join(buildDir, s.res.LogicalID)
+		dirs[s.res.LogicalID] = dir
+		stamp := filepath.Join(dir, "fingerprint")
+		if old, err := os.ReadFile(stamp); err == nil && string(old) == prints[s.goPackage] {
+			if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
+				continue
+			}
+		}
+		start := time.Now()
+		fmt.Fprintf(log, "twin: building %s for %s/%s (the asset is built for %s)\n", s.goPackage, runtime.GOOS, runtime.GOARCH, s.arch)
+		if err := goBuild(ctx, repoDir, s.goPackage, dir); err != nil {
+			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+		}
+		if err := os.WriteFile(stamp, []byte(prints[s.goPackage]), 0o644); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "twin: built %s in %.1fs\n", s.goPackage, time.Since(start).Seconds())
+	}
+	return dirs, nil
+}
+
+// goBuild compiles a package for the host with the bundler's flags.
+func goBuild(ctx context.Context, repoDir, pkg, outDir string) error {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	args := append([]string{"build"}, gobuild.Flags...)
+	args = append(args, "-o", filepath.Join(outDir, "bootstrap"), pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = repoDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+	}
+	return nil
+}
+
+// runtimeConfig maps the resolved function properties to the runtime's configuration.
+func runtimeConfig(s *functionSpec, dir, region, account, dynamoEndpoint string, log io.Writer) (lambdaruntime.Config, error) {
+	cfg := lambdaruntime.Config{
+		Name: s.name, Dir: dir, Region: region, Account: account, DynamoDBEndpoint: dynamoEndpoint, Log: log,
+		Env: map[string]string{},
+	}
+	p := s.props
+	cfg.Handler, _ = p["Handler"].(string)
+	if n, ok := number(p["MemorySize"]); ok {
+		cfg.MemoryMB = n
+	}
+	if n, ok := number(p["Timeout"]); ok {
+		cfg.Timeout = time.Duration(n) * time.Second
+	}
+	if n, ok := number(p["ReservedConcurrentExecutions"]); ok && n > 0 {
+		cfg.MaxConcurrency = min(n, lambdaruntime.DefaultMaxConcurrency)
+	}
+	if env, ok := p["Environment"].(map[string]any); ok {
+		vars, _ := env["Variables"].(map[string]any)
+		for k, v := range vars {
+			str, ok := v.(string)
+			if !ok {
+				return cfg, fmt.Errorf("function %s: environment variable %s is %T, want a string", s.res.Path(), k, v)
+			}
+			cfg.Env[k] = str
+		}
+	}
+	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
+		cfg.LogFormat, _ = lc["LogFormat"].(string)
+		if cfg.LogFormat == "JSON" {
+			// Lambda applies ApplicationLogLevel only with the JSON log format.
+			cfg.LogLevel, _ = lc["ApplicationLogLevel"].(string)
+		}
+		cfg.LogGroup, _ = lc["LogGroup"].(string)
+	}
+	return cfg, nil
+}
+
+// number reads a template number, which JSON decoding and intrinsic resolution may leave as float64 or string.
+func number(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), true
+	case int:
+		return n, true
+	case string:
+		var i int
+		if _, err := fmt.Sscan(n, &i); err == nil {
+			return i, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,102 @@
+package twin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/authnotes/authnotes/local/cfn"
+)
+
+// tableDef is the part of an AWS::DynamoDB::Table / GlobalTable definition that shapes the table: keys and
+// indexes. Billing, encryption, PITR and replicas have no local meaning.
+type tableDef struct {
+	TableName              string
+	AttributeDefinitions   []types.AttributeDefinition
+	KeySchema              []types.KeySchemaElement
+	GlobalSecondaryIndexes []indexDef
+	LocalSecondaryIndexes  []indexDef
+}
+
+type indexDef struct {
+	IndexName  string
+	KeySchema  []types.KeySchemaElement
+	Projection types.Projection
+}
+
+// tableName is the physical name: the template's TableName, else a stable name derived from the stack, as
+// CloudFormation would generate one.
+func tableName(stackName string, r cfn.Resource, props map[string]any) string {
+	if n, ok := props["TableName"].(string); ok && n != "" {
+		return n
+	}
+	return stackName + "-" + r.LogicalID
+}
+
+func parseTable(r cfn.Resource, props map[string]any) (tableDef, error) {
+	var def tableDef
+	raw, err := json.Marshal(props)
+	if err != nil {
+		return def, err
+	}
+	if err := json.Unmarshal(raw, &def); err != nil {
+		return def, fmt.Errorf("table %s: %w", r.Path(), err)
+	}
+	if len(def.KeySchema) == 0 || len(def.AttributeDefinitions) == 0 {
+		return def, fmt.Errorf("table %s: KeySchema and AttributeDefinitions are required", r.Path())
+	}
+	return def, nil
+}
+
+func dynamoClient(endpoint, region string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// ensureTable creates the table unless it exists (a restart keeps the data).
+func ensureTable(ctx context.Context, db *dynamodb.Client, name string, def tableDef) (created bool, err error) {
+	_, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err == nil {
+		return false, nil
+	}
+	var notFound *types.ResourceNotFoundException
+	if !errors.As(err, &notFound) {
+		return false, fmt.Errorf("describe table %s: %w", name, err)
+	}
+	in := &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		AttributeDefinitions: def.AttributeDefinitions,
+		KeySchema:            def.KeySchema,
+		BillingMode:          types.BillingModePayPerRequest,
+	}
+	for _, g := range def.GlobalSecondaryIndexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(g.IndexName), KeySchema: g.KeySchema, Projection: projection(g.Projection),
+		})
+	}
+	for _, l := range def.LocalSecondaryIndexes {
+		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{
+			IndexName: aws.String(l.IndexName), KeySchema: l.KeySchema, Projection: projection(l.Projection),
+		})
+	}
+	if _, err := db.CreateTable(ctx, in); err != nil {
+		return false, fmt.Errorf("create table %s: %w", name, err)
+	}
+	return true, nil
+}
+
+func projection(p types.Projection) *types.Projection {
+	if p.ProjectionType == "" {
+		p.ProjectionType = types.ProjectionTypeAll
+	}
+	return &p
+}

@@ -1,0 +1,435 @@
+// Package twin runs a synthesized stage offline: it reads the stack from the cloud assembly (synthesizing it when
+// missing or stale), starts dynalite with the stack's tables, the Cognito endpoint with its user pools, a Lambda
+// runtime per function and the HTTP API gateway, and writes the stack outputs with local values.
+package twin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/authnotes/authnotes/local/cfn"
+	"github.com/authnotes/authnotes/local/cognito"
+	"github.com/authnotes/authnotes/local/dynalite"
+	"github.com/authnotes/authnotes/local/gateway"
+	"github.com/authnotes/authnotes/local/lambdaruntime"
+)
+
+// Default addresses (ARCHITECTURE.md).
+const (
+	DefaultAPIAddr      = "127.0.0.1:3000"
+	DefaultCognitoAddr  = "127.0.0.1:9229"
+	DefaultDynamoDBAddr = "127.0.0.1:8000"
+	// defaultAccount stands in for the account of an environment-agnostic stack.
+	defaultAccount = "000000000000"
+	defaultRegion  = "us-east-1"
+)
+
+// Options configure Start. Zero values take the defaults.
+type Options struct {
+	// Stage selects the stack NotesApi-<Stage>. Default: dev.
+	Stage string
+	// RepoDir is the CDK app's directory (with cdk.json). Default: found by walking up from the working directory.
+	RepoDir string
+	// AssemblyDir is the cloud assembly. Default: <RepoDir>/cdk.out.
+	AssemblyDir string
+	// NoSynth uses AssemblyDir as it is, without checking whether the sources changed since it was synthesized.
+	NoSynth bool
+	// StateDir keeps users, keys, tables and host builds. Default: <RepoDir>/.local/<Stage>.
+	StateDir string
+	// Addresses to listen on; "127.0.0.1:0" picks a free port. Defaults: DefaultAPIAddr, DefaultCognitoAddr,
+	// DefaultDynamoDBAddr.
+	APIAddr, CognitoAddr, DynamoDBAddr string
+	// Log receives what the twin does, the functions' logs, the access log and the Cognito outbox.
+	// Default: os.Stderr.
+	Log io.Writer
+}
+
+// Twin is a running stage.
+type Twin struct {
+	opts      Options
+	stack     *cfn.Stack
+	db        *dynalite.Server
+	idp       *cognito.Server
+	functions []*lambdaruntime.Function
+	api       *http.Server
+	apiURL    string
+	outputs   map[string]string
+	served    chan error
+}
+
+// Start brings the stage up. On error everything started so far is stopped again.
+func Start(ctx context.Context, opts Options) (t *Twin, err error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	t = &Twin{opts: opts, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			_ = t.Close()
+			t = nil
+		}
+	}()
+	log := opts.Log
+	stackName := "NotesApi-" + opts.Stage
+
+	reason := ""
+	if !opts.NoSynth {
+		if reason, err = staleness(opts.RepoDir, opts.AssemblyDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPrerequisites(opts.RepoDir, reason != "", true); err != nil {
+		return nil, err
+	}
+	if reason != "" {
+		fmt.Fprintf(log, "twin: synthesizing %s: %s\n", stackName, reason)
+		if err := synth(ctx, opts.RepoDir, opts.AssemblyDir, stackName, log); err != nil {
+			return nil, err
+		}
+	} else {
+		fmt.Fprintf(log, "twin: using %s\n", opts.AssemblyDir)
+	}
+	asm, err := cfn.LoadAssembly(opts.AssemblyDir)
+	if err != nil {
+		return nil, err
+	}
+	if t.stack, err = asm.Stack(stackName); err != nil {
+		return nil, fmt.Errorf("%w (stacks in %s: %s)", err, opts.AssemblyDir, strings.Join(asm.StackNames(), ", "))
+	}
+	st := t.stack
+	region, account := st.Region, st.Account
+	if region == "" {
+		region = defaultRegion
+	}
+	if account == "" {
+		account = defaultAccount
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create the state directory: %w", err)
+	}
+	phys := newPhysical(st, region, account)
+
+	// DynamoDB: dynalite with the stack's tables.
+	t.db, err = dynalite.Start(ctx, dynalite.Options{Addr: opts.DynamoDBAddr, Dir: filepath.Join(opts.StateDir, "dynamodb"), Log: prefixed(log, "[dynalite] ")})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "twin: DynamoDB (dynalite) on %s, data in %s\n", t.db.Endpoint(), filepath.Join(opts.StateDir, "dynamodb"))
+	db := dynamoClient(t.db.Endpoint(), region)
+	var tables []string
+	for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"} {
+		for _, r := range st.Template.OfType(typ) {
+			props, err := phys.resolver(st).Properties(r)
+			if err != nil {
+				return nil, err
+			}
+			def, err := parseTable(r, props)
+			if err != nil {
+				return nil, err
+			}
+			name := tableName(st.Name, r, props)
+			created, err := ensureTable(ctx, db, name, def)
+			if err != nil {
+				return nil, err
+			}
+			phys.set(r.LogicalID, typ, name, nil)
+			tables = append(tables, name)
+			verb := "kept"
+			if created {
+				verb = "created"
+			}
+			fmt.Fprintf(log, "twin: table %s %s\n", name, verb)
+		}
+	}
+
+	// Cognito: the stack's user pools and app clients.
+	specs, err := cognito.SpecsFromStack(st)
+	if err != nil {
+		return nil, err
+	}
+	localPools := map[string]bool{}
+	if len(specs) > 0 {
+		t.idp, err = cognito.NewServer(cognito.Options{
+			Addr: opts.CognitoAddr, StateDir: filepath.Join(opts.StateDir, "cognito"), Region: region, Pools: specs,
+			Outbox: prefixed(log, "[cognito] "),
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range specs {
+			id := t.idp.PoolID(p.LogicalID)
+			localPools[id] = true
+			phys.set(p.LogicalID, "AWS::Cognito::UserPool", id, map[string]string{
+				"UserPoolId":   id,
+				"ProviderName": fmt.Sprintf("cognito-idp.%s.amazonaws.com/%s", region, id),
+				"ProviderURL":  fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", region, id),
+			})
+			for _, c := range p.Clients {
+				phys.set(c.LogicalID, "AWS::Cognito::UserPoolClient", t.idp.ClientID(c.LogicalID), map[string]string{"ClientSecret": ""})
+			}
+			fmt.Fprintf(log, "twin: Cognito user pool %s on %s\n", id, t.idp.URL())
+		}
+	}
+
+	// The API's address is known before the functions start, so their environment may refer to it.
+	apiLn, err := net.Listen("tcp", opts.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for the API: %w (is another twin running?)", opts.APIAddr, err)
+	}
+	t.apiURL = "http://" + apiLn.Addr().String() + "/"
+	t.api = &http.Server{ReadHeaderTimeout: 10 * time.Second}
+	apis := st.Template.OfType("AWS::ApiGatewayV2::Api")
+	for _, a := range apis {
+		id := shortID(st.Name+"/"+a.LogicalID, 10)
+		phys.set(a.LogicalID, a.Type, id, map[string]string{"ApiId": id, "ApiEndpoint": strings.TrimSuffix(t.apiURL, "/")})
+	}
+	for _, typ := range []string{"AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Route"} {
+		for _, r := range st.Template.OfType(typ) {
+			phys.set(r.LogicalID, typ, shortID(st.Name+"/"+r.LogicalID, 7), nil)
+		}
+	}
+	for _, r := range st.Template.OfType("AWS::ApiGatewayV2::Stage") {
+		name, _ := r.Properties["StageName"].(string)
+		phys.set(r.LogicalID, r.Type, name, nil)
+	}
+
+	// Lambda functions: names first (their ARNs may appear in other functions' environment), then processes.
+	fnSpecs, err := t.functionSpecs(phys)
+	if err != nil {
+		return nil, err
+	}
+	rv := phys.resolver(st)
+	var rebuild []*functionSpec
+	for _, s := range fnSpecs {
+		if s.props, err = rv.Properties(s.res); err != nil {
+			return nil, err
+		}
+		s.arch = architecture(s.props)
+		ok, err := runnable(s.arch)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+		}
+		if !ok {
+			if s.goPackage == "" {
+				return nil, fmt.Errorf("function %s is built for %s and has no %s metadata: the twin cannot rebuild it for this host", s.res.Path(), s.arch, metaGoPackage)
+			}
+			rebuild = append(rebuild, s)
+		}
+	}
+	built, err := hostBuilds(ctx, opts.RepoDir, filepath.Join(opts.StateDir, "build"), rebuild, log)
+	if err != nil {
+		return nil, err
+	}
+	invokers := map[string]gateway.Invoker{}
+	for _, s := range fnSpecs {
+		dir, ok := built[s.res.LogicalID]
+		if !ok {
+			if dir, err = st.AssetDir(s.res.Properties["Code"]); err != nil {
+				return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+			}
+		}
+		cfg, err := runtimeConfig(s, dir, region, account, t.db.Endpoint(), log)
+		if err != nil {
+			return nil, err
+		}
+		fn, err := lambdaruntime.Start(cfg)
+		if err != nil {
+			return nil, err
+		}
+		t.functions = append(t.functions, fn)
+		invokers[phys.attrs[s.res.LogicalID]["Arn"]] = fn
+		route := s.res.MetadataString(metaRoute)
+		if route == "" {
+			route = "-"
+		}
+		fmt.Fprintf(log, "twin: function %s (%s) from %s\n", s.name, route, dir)
+	}
+
+	// The gateway.
+	gcfg, stage, err := apiConfig(st, apiInputs{rv: rv, functions: invokers, localIssuer: func(poolID string) string {
+		if !localPools[poolID] {
+			return ""
+		}
+		return t.idp.Issuer(poolID)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	gcfg.Region, gcfg.AccountID = region, account
+	gcfg.AccessLog = prefixed(log, "[access] ")
+	gw, err := gateway.New(gcfg)
+	if err != nil {
+		return nil, err
+	}
+	var handler http.Handler = gw
+	if stage != "$default" && stage != "" {
+		// A named stage is part of the invoke URL.
+		handler = http.StripPrefix("/"+stage, gw)
+		t.apiURL += stage + "/"
+	}
+	t.api.Handler = handler
+	go func() { t.served <- t.api.Serve(apiLn) }()
+	fmt.Fprintf(log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
+
+	if t.outputs, err = t.writeOutputs(rv, tables); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (o *Options) defaults() error {
+	if o.Stage == "" {
+		o.Stage = "dev"
+	}
+	if o.RepoDir == "" {
+		dir, err := findRepo(".")
+		if err != nil {
+			return err
+		}
+		o.RepoDir = dir
+	}
+	if o.AssemblyDir == "" {
+		o.AssemblyDir = filepath.Join(o.RepoDir, "cdk.out")
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.RepoDir, ".local", o.Stage)
+	}
+	if o.APIAddr == "" {
+		o.APIAddr = DefaultAPIAddr
+	}
+	if o.CognitoAddr == "" {
+		o.CognitoAddr = DefaultCognitoAddr
+	}
+	if o.DynamoDBAddr == "" {
+		o.DynamoDBAddr = DefaultDynamoDBAddr
+	}
+	if o.Log == nil {
+		o.Log = os.Stderr
+	}
+	return nil
+}
+
+func (t *Twin) functionSpecs(phys *physical) ([]*functionSpec, error) {
+	st := t.stack
+	taken := map[string]bool{}
+	var specs []*functionSpec
+	for _, r := range st.Template.OfType("AWS::Lambda::Function") {
+		name := functionName(st.Name, r, taken)
+		taken[name] = true
+		phys.set(r.LogicalID, r.Type, name, nil)
+		specs = append(specs, &functionSpec{res: r, name: name, goPackage: r.MetadataString(metaGoPackage)})
+	}
+	return specs, nil
+}
+
+// writeOutputs resolves the stack outputs with local values, adds CognitoEndpoint, and writes
+// <StateDir>/outputs.json.
+func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]string, error) {
+	out, err := rv.Outputs()
+	if err != nil {
+		return nil, fmt.Errorf("stack outputs: %w", err)
+	}
+	// The template builds ApiUrl from the execute-api domain; locally it is the gateway's address.
+	out["ApiUrl"] = t.apiURL
+	if _, ok := out["TableName"]; !ok && len(tables) == 1 {
+		out["TableName"] = tables[0]
+	}
+	if _, ok := out["Region"]; !ok {
+		out["Region"] = rv.Region
+	}
+	if t.idp != nil {
+		out["CognitoEndpoint"] = t.idp.URL()
+	}
+	raw, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(t.opts.StateDir, "outputs.json")
+	if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(t.opts.Log, "twin: wrote %s\n", path)
+	return out, nil
+}
+
+// Outputs are the stack outputs with local values, plus CognitoEndpoint (what outputs.json holds).
+func (t *Twin) Outputs() map[string]string {
+	out := make(map[string]string, len(t.outputs))
+	for k, v := range t.outputs {
+		out[k] = v
+	}
+	return out
+}
+
+// APIURL is the gateway's invoke URL, ending in "/".
+func (t *Twin) APIURL() string { return t.apiURL }
+
+// DynamoDBEndpoint is dynalite's URL.
+func (t *Twin) DynamoDBEndpoint() string { return t.db.Endpoint() }
+
+// Close stops the gateway, the functions' processes, Cognito (flushing its state) and dynalite.
+func (t *Twin) Close() error {
+	var errs []error
+	if t.api != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := t.api.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop the API: %w", err))
+		}
+		cancel()
+	}
+	for _, fn := range t.functions {
+		if err := fn.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if t.idp != nil {
+		if err := t.idp.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop cognito: %w", err))
+		}
+	}
+	if t.db != nil {
+		if err := t.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop dynalite: %w", err))
+		}
+	}
+	if len(errs) == 0 {
+		fmt.Fprintln(t.opts.Log, "twin: stopped")
+	}
+	return errors.Join(errs...)
+}
+
+// prefixed writes each line to w with a prefix; writers are expected to write whole lines.
+func prefixed(w io.Writer, prefix string) io.Writer {
+	return &linePrefixer{w: w, prefix: prefix}
+}
+
+type linePrefixer struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p *linePrefixer) Write(b []byte) (int, error) {
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			out.WriteString(p.prefix + l)
+		}
+	}
+	if _, err := io.WriteString(p.w, out.String()); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// OutputsPath is where the outputs were written.
+func (t *Twin) OutputsPath() string { return filepath.Join(t.opts.StateDir, "outputs.json") }
