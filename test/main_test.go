@@ -30,12 +30,20 @@ const (
 
 var stageNames = []string{"dev", "staging", "prod"}
 
-// tmpRoot holds every cloud assembly the tests write; TestMain removes it.
-var tmpRoot string
+var (
+	// tmpRoot holds every cloud assembly the tests write; TestMain removes it.
+	tmpRoot string
+	// repoRoot is the module root, resolved before any test changes directory.
+	repoRoot string
+)
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	var err error
+	if repoRoot, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if tmpRoot, err = os.MkdirTemp("", "authnotes-synth-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -49,7 +57,7 @@ func TestMain(m *testing.M) {
 // projectContext returns cdk.json's context (the feature flags `make synth` uses) plus extra entries.
 func projectContext(tb testing.TB, extra map[string]any) *map[string]any {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "cdk.json"))
+	b, err := os.ReadFile(filepath.Join(repoRoot, "cdk.json"))
 	if err != nil {
 		tb.Fatal(err)
 	}
