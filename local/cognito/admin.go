@@ -302,8 +302,8 @@ func (s *Server) describeClient(in *adminInput) (any, error) {
 		"UserPoolId": p.state.ID, "ClientName": c.Name, "ClientId": cl.state.ID,
 		"CreationDate": epoch(cl.state.Created), "LastModifiedDate": epoch(cl.state.Created),
 		"ExplicitAuthFlows": c.ExplicitAuthFlows, "AccessTokenValidity": c.AccessTokenValidity, "IdTokenValidity": c.IDTokenValidity,
-		"RefreshTokenValidity": c.RefreshTokenValidity,
-		"TokenValidityUnits":   map[string]string{"AccessToken": c.AccessTokenUnit, "IdToken": c.IDTokenUnit, "RefreshToken": c.RefreshTokenUnit},
+		"RefreshTokenValidity":       c.RefreshTokenValidity,
+		"TokenValidityUnits":         map[string]string{"AccessToken": c.AccessTokenUnit, "IdToken": c.IDTokenUnit, "RefreshToken": c.RefreshTokenUnit},
 		"PreventUserExistenceErrors": c.PreventUserExistenceErrors, "EnableTokenRevocation": c.EnableTokenRevocation,
 		"AuthSessionValidity": c.AuthSessionValidity, "SupportedIdentityProviders": []string{"COGNITO"},
 	}

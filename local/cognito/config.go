@@ -329,6 +329,13 @@ func ClientConfigFromProperties(m map[string]any) (ClientConfig, error) {
 		EnableTokenRevocation:      p.boolean("EnableTokenRevocation", true),
 		AuthSessionValidity:        p.integer("AuthSessionValidity", 3),
 	}
+	for _, u := range []struct{ path, v string }{
+		{"TokenValidityUnits.AccessToken", c.AccessTokenUnit},
+		{"TokenValidityUnits.IdToken", c.IDTokenUnit},
+		{"TokenValidityUnits.RefreshToken", c.RefreshTokenUnit},
+	} {
+		oneOf(p, u.path, u.v, "seconds", "minutes", "hours", "days")
+	}
 	if _, set := p.lookup("AccessTokenValidity"); !set {
 		c.AccessTokenValidity, c.AccessTokenUnit = 60, "minutes"
 	}
@@ -354,13 +361,6 @@ func ClientConfigFromProperties(m map[string]any) (ClientConfig, error) {
 	if len(flows) > 0 && !slices.Contains(c.ExplicitAuthFlows, "ALLOW_REFRESH_TOKEN_AUTH") {
 		// Cognito always allows refreshing.
 		c.ExplicitAuthFlows = append(c.ExplicitAuthFlows, "ALLOW_REFRESH_TOKEN_AUTH")
-	}
-	for _, u := range []struct{ path, v string }{
-		{"TokenValidityUnits.AccessToken", c.AccessTokenUnit},
-		{"TokenValidityUnits.IdToken", c.IDTokenUnit},
-		{"TokenValidityUnits.RefreshToken", c.RefreshTokenUnit},
-	} {
-		oneOf(p, u.path, u.v, "seconds", "minutes", "hours", "days")
 	}
 	oneOf(p, "PreventUserExistenceErrors", c.PreventUserExistenceErrors, "ENABLED", "LEGACY")
 	if d := c.AccessTTL(); d < 5*time.Minute || d > 24*time.Hour {

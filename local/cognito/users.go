@@ -142,7 +142,9 @@ func init() {
 	op("ResendConfirmationCode", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) {
 		return s.sendUserCode(in, "signup")
 	})
-	op("ForgotPassword", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) { return s.sendUserCode(in, "reset") })
+	op("ForgotPassword", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) {
+		return s.sendUserCode(in, "reset")
+	})
 	op("ConfirmForgotPassword", func(ctx context.Context, s *Server, in *userCodeInput) (any, error) {
 		return s.confirmForgotPassword(in)
 	})
@@ -155,8 +157,12 @@ func init() {
 		pref, list := mfaSettings(u)
 		return &getUserOutput{Username: u.Username, UserAttributes: attributesOf(u), PreferredMfaSetting: pref, UserMFASettingList: list}, nil
 	})
-	op("UpdateUserAttributes", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.updateUserAttributes(ctx, in) })
-	op("VerifyUserAttribute", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.verifyUserAttribute(ctx, in) })
+	op("UpdateUserAttributes", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
+		return s.updateUserAttributes(ctx, in)
+	})
+	op("VerifyUserAttribute", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
+		return s.verifyUserAttribute(ctx, in)
+	})
 	op("ChangePassword", func(ctx context.Context, s *Server, in *accessInput) (any, error) { return s.changePassword(ctx, in) })
 	op("DeleteUser", func(ctx context.Context, s *Server, in *accessInput) (any, error) {
 		p, key, u, err := s.authenticate(ctx, in.AccessToken)
