@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
@@ -13,7 +12,7 @@ import (
 )
 
 func main() {
-	h, err := setup.Handler(context.Background(), httpapi.GetNote, os.Getenv, os.Stdout)
+	h, err := setup.Handler(httpapi.GetNote, os.Getenv, os.Stdout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "getnote: %v\n", err)
 		os.Exit(1)

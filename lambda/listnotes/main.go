@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
@@ -13,7 +12,7 @@ import (
 )
 
 func main() {
-	h, err := setup.Handler(context.Background(), httpapi.ListNotes, os.Getenv, os.Stdout)
+	h, err := setup.Handler(httpapi.ListNotes, os.Getenv, os.Stdout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "listnotes: %v\n", err)
 		os.Exit(1)

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"path/filepath"
+	"maps"
 	"strings"
 	"testing"
 
@@ -42,10 +42,12 @@ func TestHandlerRefusesABadEnvironment(t *testing.T) {
 	}{
 		{"no table", map[string]string{}, "TABLE_NAME is not set"},
 		{"bad log level", map[string]string{"TABLE_NAME": "t", "AWS_LAMBDA_LOG_LEVEL": "LOUD"}, "AWS_LAMBDA_LOG_LEVEL"},
+		{"no region", map[string]string{"TABLE_NAME": "t", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, "AWS_REGION is not set"},
+		{"no credentials", map[string]string{"TABLE_NAME": "t", "AWS_REGION": "eu-west-1"}, "AWS_ACCESS_KEY_ID"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Handler(context.Background(), httpapi.GetNote, envOf(tc.env), new(bytes.Buffer))
+			_, err := Handler(httpapi.GetNote, envOf(tc.env), new(bytes.Buffer))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Handler() error = %v; want one containing %q", err, tc.want)
 			}
@@ -53,36 +55,25 @@ func TestHandlerRefusesABadEnvironment(t *testing.T) {
 	}
 }
 
-// TestHandlerReachesDynamoDBThroughTheSDKEnvironment wires a function exactly
-// as main does, pointing the SDK at dynalite with AWS_ENDPOINT_URL_DYNAMODB:
-// the local twin's path, with no local-only code.
-func TestHandlerReachesDynamoDBThroughTheSDKEnvironment(t *testing.T) {
+// TestHandlerReachesDynamoDBThroughTheEnvironment wires a function exactly as
+// main does, with the variables the local twin sets, pointing the client at
+// dynalite with AWS_ENDPOINT_URL_DYNAMODB.
+func TestHandlerReachesDynamoDBThroughTheEnvironment(t *testing.T) {
 	ctx := context.Background()
 	srv, err := dynalite.Start(ctx, dynalite.Options{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatalf("this test needs dynalite: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_DYNAMODB":   srv.Endpoint(),
-		"AWS_REGION":                  "eu-west-1",
-		"AWS_ACCESS_KEY_ID":           "local",
-		"AWS_SECRET_ACCESS_KEY":       "local",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v)
-	}
 	if err := dynamostore.CreateTable(ctx, client(srv.Endpoint()), "Notes"); err != nil {
 		t.Fatal(err)
 	}
 
 	var logs bytes.Buffer
-	h, err := Handler(ctx, httpapi.CreateNote, envOf(map[string]string{"TABLE_NAME": "Notes", "AWS_LAMBDA_LOG_LEVEL": "INFO"}), &logs)
+	h, err := Handler(httpapi.CreateNote, envOf(map[string]string{
+		"TABLE_NAME": "Notes", "AWS_LAMBDA_LOG_LEVEL": "INFO", "AWS_REGION": "eu-west-1",
+		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL_DYNAMODB": srv.Endpoint(),
+	}), &logs)
 	if err != nil {
 		t.Fatalf("Handler() error = %v", err)
 	}
@@ -105,6 +96,38 @@ func TestHandlerReachesDynamoDBThroughTheSDKEnvironment(t *testing.T) {
 	out, err := client(srv.Endpoint()).Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("Notes")})
 	if err != nil || out.Count != 1 {
 		t.Errorf("Scan() = %v, %v; want the one note", out, err)
+	}
+}
+
+func TestDynamoDBOptions(t *testing.T) {
+	base := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"}
+	tests := []struct {
+		name         string
+		extra        map[string]string
+		wantEndpoint string
+	}{
+		{"AWS", nil, ""},
+		{"service endpoint", map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000"},
+		{"global endpoint", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, "http://127.0.0.1:4566"},
+		{"service endpoint wins", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{}
+			maps.Copy(env, base)
+			maps.Copy(env, tc.extra)
+			opts, err := DynamoDBOptions(envOf(env))
+			if err != nil {
+				t.Fatalf("DynamoDBOptions() error = %v", err)
+			}
+			if got := aws.ToString(opts.BaseEndpoint); got != tc.wantEndpoint || opts.Region != "eu-west-1" {
+				t.Errorf("DynamoDBOptions() endpoint %q region %q; want %q, eu-west-1", got, opts.Region, tc.wantEndpoint)
+			}
+			creds, err := opts.Credentials.Retrieve(context.Background())
+			if err != nil || creds.AccessKeyID != "AKID" || creds.SessionToken != "token" {
+				t.Errorf("credentials = %+v, %v; want the environment's", creds, err)
+			}
+		})
 	}
 }
 
