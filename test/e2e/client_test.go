@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -232,4 +231,3 @@ func want(t *testing.T, what string, r reply, status int, body string) {
 	}
 }
 
-var _ = fmt.Sprint
