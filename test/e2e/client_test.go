@@ -230,4 +230,3 @@ func want(t *testing.T, what string, r reply, status int, body string) {
 		t.Errorf("%s = %d %s; want %d %s", what, r.status, r.body, status, body)
 	}
 }
-
