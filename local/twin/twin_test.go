@@ -1,0 +1,271 @@
+package twin
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/authnotes/authnotes/local/cfn"
+	"github.com/authnotes/authnotes/local/gateway"
+)
+
+func writeFile(t *testing.T, path, content string, mtime time.Time) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStaleness(t *testing.T) {
+	synthAt := time.Now().Add(-time.Hour)
+	before, after := synthAt.Add(-time.Minute), synthAt.Add(time.Minute)
+	tests := []struct {
+		name    string
+		files   map[string]time.Time
+		noSynth bool
+		want    string
+	}{
+		{name: "never synthesized", noSynth: true, want: "has no manifest.json"},
+		{name: "up to date", files: map[string]time.Time{"app.go": before, "stacks/stack.go": before, "lambda/x/main.go": before}},
+		{name: "construct changed", files: map[string]time.Time{"app.go": before, "constructs/notesapi/props.go": after}, want: "constructs/notesapi/props.go changed after the last synth"},
+		{name: "handler changed", files: map[string]time.Time{"lambda/createnote/main.go": after}, want: "lambda/createnote/main.go changed"},
+		{name: "go.sum changed", files: map[string]time.Time{"go.sum": after}, want: "go.sum changed"},
+		{name: "tests, testdata and the twin do not count", files: map[string]time.Time{
+			"stacks/stack_test.go": after, "lambda/x/testdata/e.json": after, "local/twin/twin.go": after, "README.md": after,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := t.TempDir()
+			asm := filepath.Join(repo, "cdk.out")
+			if !tt.noSynth {
+				writeFile(t, filepath.Join(asm, "manifest.json"), "{}", synthAt)
+			}
+			for f, m := range tt.files {
+				writeFile(t, filepath.Join(repo, f), "x", m)
+			}
+			got, err := staleness(repo, asm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("staleness() = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrerequisitesNameTheFix(t *testing.T) {
+	repo := t.TempDir() // no node_modules
+	t.Setenv("PATH", t.TempDir())
+	err := checkPrerequisites(repo, true, true)
+	if err == nil {
+		t.Fatal("checkPrerequisites() = nil with nothing installed")
+	}
+	for _, want := range []string{"node is not on PATH: install Node.js", "node_modules/dynalite is missing: run `npm ci`", "npx is not on PATH", "node_modules/aws-cdk) is missing: run `npm ci`", "go is not on PATH: install Go"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
+
+func TestSynthRunsTheCDKCLI(t *testing.T) {
+	bin := t.TempDir()
+	argsFile := filepath.Join(t.TempDir(), "args")
+	// A stand-in npx records its arguments and working directory.
+	script := "#!/bin/sh\necho \"$PWD $*\" > " + argsFile + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "npx"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	repo := t.TempDir()
+	var log strings.Builder
+	if err := synth(context.Background(), repo, "/tmp/out", "NotesApi-dev", &log); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(argsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := repo + " --no-install cdk synth NotesApi-dev --quiet --output /tmp/out\n"; string(got) != want {
+		t.Errorf("npx ran as %q; want %q", got, want)
+	}
+	if !strings.Contains(log.String(), "npx --no-install cdk synth NotesApi-dev") {
+		t.Errorf("log %q does not say what runs", log.String())
+	}
+}
+
+type nopInvoker struct{}
+
+func (nopInvoker) Invoke(context.Context, []byte) ([]byte, error) { return []byte(`{}`), nil }
+
+func loadStack(t *testing.T) *cfn.Stack {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/api.template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := cfn.ParseTemplate(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cfn.Stack{Name: "S", Template: tpl}
+}
+
+func TestAPIConfigFromTemplate(t *testing.T) {
+	st := loadStack(t)
+	phys := newPhysical(st, "eu-west-1", "123456789012")
+	phys.set("Pool", "AWS::Cognito::UserPool", "eu-west-1_abcdefghi", nil)
+	phys.set("Client", "AWS::Cognito::UserPoolClient", "clientid", nil)
+	rv := phys.resolver(st)
+	fnARN := phys.attrs["Fn"]["Arn"]
+	var issuers []string
+	cfg, stage, err := apiConfig(st, apiInputs{
+		rv:        rv,
+		functions: map[string]gateway.Invoker{fnARN: nopInvoker{}},
+		localIssuer: func(pool string) string {
+			issuers = append(issuers, pool)
+			return "http://127.0.0.1:9229/" + pool
+		},
+	})
+	if err != nil {
+		t.Fatalf("apiConfig: %v", err)
+	}
+	if stage != "$default" {
+		t.Errorf("stage = %q; want $default", stage)
+	}
+	if diff := cmp.Diff([]string{"eu-west-1_abcdefghi"}, issuers); diff != "" {
+		t.Errorf("issuers mapped to the local endpoint (-want +got):\n%s", diff)
+	}
+	authID := phys.refs["Authorizer"]
+	want := gateway.Config{
+		APIID: phys.refs["Api"],
+		Stage: "$default",
+		Routes: []gateway.Route{{
+			Key: "GET /things/{id}", Function: nopInvoker{}, Authorizer: authID, Scopes: []string{"aws.cognito.signin.user.admin"},
+		}},
+		Cors: &gateway.Cors{
+			AllowOrigins: []string{"http://localhost:5173"}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"authorization"},
+			ExposeHeaders: []string{"etag"}, MaxAge: 3600,
+		},
+		Throttle:        &gateway.Throttle{Rate: 10.5, Burst: 20},
+		AccessLogFormat: `{"id":"$context.requestId"}`,
+	}
+	if diff := cmp.Diff(want, cfg, cmpopts.IgnoreFields(gateway.Config{}, "Authorizers")); diff != "" {
+		t.Errorf("gateway config (-want +got):\n%s", diff)
+	}
+	a, ok := cfg.Authorizers[authID]
+	if !ok || a.Verifier == nil || !cmp.Equal(a.IdentitySource, []string{"$request.header.Authorization"}) {
+		t.Errorf("authorizer %s = %+v; want a JWT verifier reading the Authorization header", authID, a)
+	}
+}
+
+func TestAPIConfigRefusesWhatItCannotServe(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(st *cfn.Stack)
+		want   string
+	}{
+		{name: "external issuer", mutate: func(st *cfn.Stack) {
+			jc := st.Template.Resources["Authorizer"].Properties["JwtConfiguration"].(map[string]any)
+			jc["Issuer"] = "https://login.example.com/"
+		}, want: "is not a user pool of this stack"},
+		{name: "lambda authorizer", mutate: func(st *cfn.Stack) {
+			st.Template.Resources["Authorizer"].Properties["AuthorizerType"] = "REQUEST"
+		}, want: `AuthorizerType "REQUEST"`},
+		{name: "payload 1.0", mutate: func(st *cfn.Stack) {
+			st.Template.Resources["Integration"].Properties["PayloadFormatVersion"] = "1.0"
+		}, want: `PayloadFormatVersion "1.0"`},
+		{name: "IAM auth", mutate: func(st *cfn.Stack) {
+			st.Template.Resources["Route"].Properties["AuthorizationType"] = "AWS_IAM"
+		}, want: `AuthorizationType "AWS_IAM"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := loadStack(t)
+			tt.mutate(st)
+			phys := newPhysical(st, "eu-west-1", "123456789012")
+			phys.set("Pool", "AWS::Cognito::UserPool", "eu-west-1_abcdefghi", nil)
+			_, _, err := apiConfig(st, apiInputs{
+				rv:          phys.resolver(st),
+				functions:   map[string]gateway.Invoker{phys.attrs["Fn"]["Arn"]: nopInvoker{}},
+				localIssuer: func(pool string) string { return "http://127.0.0.1:9229/" + pool },
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("apiConfig() = %v; want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRuntimeConfig(t *testing.T) {
+	st := loadStack(t)
+	res := st.Template.Resources["Fn"]
+	tests := []struct {
+		name      string
+		props     map[string]any
+		wantLevel string
+		wantErr   string
+	}{
+		{name: "JSON logs carry the level", props: map[string]any{
+			"Handler": "bootstrap", "MemorySize": 256.0, "Timeout": 10.0,
+			"Environment":   map[string]any{"Variables": map[string]any{"TABLE_NAME": "t"}},
+			"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "LogGroup": "/g"},
+		}, wantLevel: "DEBUG"},
+		{name: "text logs ignore the level", props: map[string]any{
+			"Handler": "bootstrap", "MemorySize": 256.0, "Timeout": 10.0,
+			"Environment":   map[string]any{"Variables": map[string]any{"TABLE_NAME": "t"}},
+			"LoggingConfig": map[string]any{"LogFormat": "Text", "ApplicationLogLevel": "DEBUG", "LogGroup": "/g"},
+		}},
+		{name: "non-string variable", props: map[string]any{
+			"Environment": map[string]any{"Variables": map[string]any{"N": []any{"x"}}},
+		}, wantErr: "environment variable N"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := &functionSpec{res: res, name: "S-GetThing", props: tt.props}
+			cfg, err := runtimeConfig(spec, "/task", "eu-west-1", "123456789012", "http://127.0.0.1:8000", nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("runtimeConfig() = %v; want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{cfg.Name, cfg.Dir, cfg.Handler, cfg.MemoryMB, cfg.Timeout, cfg.Env["TABLE_NAME"], cfg.LogLevel, cfg.LogGroup, cfg.DynamoDBEndpoint}
+			want := []any{"S-GetThing", "/task", "bootstrap", 256, 10 * time.Second, "t", tt.wantLevel, "/g", "http://127.0.0.1:8000"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("runtime config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFunctionName(t *testing.T) {
+	st := loadStack(t)
+	fn := st.Template.Resources["Fn"]
+	if got := functionName("S", fn, map[string]bool{}); got != "S-GetThing" {
+		t.Errorf("functionName() = %q; want S-GetThing (from the construct path)", got)
+	}
+	if got := functionName("S", fn, map[string]bool{"S-GetThing": true}); got != "S-Fn" {
+		t.Errorf("functionName() with a clash = %q; want S-Fn", got)
+	}
+	fn.Properties = map[string]any{"FunctionName": "explicit"}
+	if got := functionName("S", fn, map[string]bool{}); got != "explicit" {
+		t.Errorf("functionName() = %q; want the template's FunctionName", got)
+	}
+}
