@@ -4,12 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,6 +16,7 @@ import (
 
 	"github.com/authnotes/authnotes/client"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/account"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/outbox"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/target"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
 )
@@ -61,10 +58,10 @@ func (r *smokeRun) record(name string, fn func() (string, error)) bool {
 
 // smokeUser is one throwaway user.
 type smokeUser struct {
-	name, password string
-	tokens         tokencache.Tokens
-	signedUp       bool
-	signedIn       bool // holds tokens Cognito still accepts
+	label, name, password string
+	tokens                tokencache.Tokens
+	signedUp              bool
+	signedIn              bool // holds tokens Cognito still accepts
 }
 
 func newSmokeUser(label string) (*smokeUser, error) {
@@ -74,7 +71,7 @@ func newSmokeUser(label string) (*smokeUser, error) {
 	}
 	h := hex.EncodeToString(b)
 	// Upper, lower, digit and symbol: passes any password policy Cognito can express at this length.
-	return &smokeUser{name: "notesctl-smoke-" + label + "-" + h[:8] + "@example.com", password: "Sm0ke!" + h + "Aa9#"}, nil
+	return &smokeUser{label: "user " + strings.ToUpper(label), name: "notesctl-smoke-" + label + "-" + h[:8] + "@example.com", password: "Sm0ke!" + h + "Aa9#"}, nil
 }
 
 func (a *app) smokeCmd() *cobra.Command {
@@ -159,16 +156,16 @@ func (s *smoke) api(u *smokeUser) (*client.Client, error) {
 }
 
 // signUpAndIn is the path every new user takes: sign up, confirm, SRP sign-in.
-func (s *smoke) signUpAndIn(ctx context.Context, r *smokeRun, u *smokeUser, label string) {
-	r.run("sign up "+label, func() (string, error) {
+func (s *smoke) signUpAndIn(ctx context.Context, r *smokeRun, u *smokeUser) {
+	r.run("sign up "+u.label, func() (string, error) {
 		if _, err := s.acct.SignUp(ctx, u.name, u.password); err != nil {
 			return "", err
 		}
 		u.signedUp = true
 		return u.name, nil
 	})
-	r.run("confirm "+label, func() (string, error) { return s.confirm(ctx, u.name) })
-	r.run("SRP sign-in "+label, func() (string, error) {
+	r.run("confirm "+u.label, func() (string, error) { return s.confirm(ctx, u.name) })
+	r.run("SRP sign-in "+u.label, func() (string, error) {
 		t, err := s.acct.LoginSRP(ctx, u.name, u.password)
 		if err != nil {
 			return "", err
@@ -199,7 +196,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 	var note client.Note
 	noteLive := false
 
-	s.signUpAndIn(ctx, r, alice, "user A")
+	s.signUpAndIn(ctx, r, alice)
 	r.run("GetUser", func() (string, error) {
 		u, err := s.acct.WhoAmI(ctx, alice.tokens.AccessToken)
 		if err != nil {
@@ -259,7 +256,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 		}
 		return "412", nil
 	})
-	s.signUpAndIn(ctx, r, bob, "user B")
+	s.signUpAndIn(ctx, r, bob)
 	r.run("user B cannot reach A's note", func() (string, error) {
 		if _, err := apiB.Get(ctx, note.ID); !errors.Is(err, client.ErrNotFound) {
 			return "", fmt.Errorf("B reading A's note = %v; want 404", err)
@@ -328,7 +325,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 	}
 	for _, u := range []*smokeUser{bob, alice} {
 		if u.signedUp {
-			r.cleanup("clean up: delete "+u.name, func() (string, error) { return s.deleteUser(ctx, u) })
+			r.cleanup("clean up: delete "+u.label, func() (string, error) { return s.deleteUser(ctx, u) })
 		}
 	}
 	return r, nil
@@ -347,13 +344,13 @@ func (s *smoke) deleteUser(ctx context.Context, u *smokeUser) (string, error) {
 		return "", err
 	}
 	u.signedIn = false
-	return "DeleteUser", nil
+	return "DeleteUser " + u.name, nil
 }
 
 // confirm confirms a throwaway user: from the local outbox, or with AdminConfirmSignUp on AWS.
 func (s *smoke) confirm(ctx context.Context, username string) (string, error) {
 	if s.admin == nil {
-		code, err := outboxCode(ctx, s.target.CognitoEndpoint, username)
+		code, err := outbox.LatestCode(ctx, s.target.CognitoEndpoint, username)
 		if err != nil {
 			return "", err
 		}
@@ -370,55 +367,4 @@ func (s *smoke) confirm(ctx context.Context, username string) (string, error) {
 		return "", fmt.Errorf("AdminConfirmSignUp (smoke on AWS needs credentials allowed cognito-idp:AdminConfirmSignUp on %s): %w", s.target.UserPoolID, err)
 	}
 	return "AdminConfirmSignUp", nil
-}
-
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
-
-// outboxCode finds the newest confirmation code sent to username in the local Cognito outbox.
-func outboxCode(ctx context.Context, endpoint, username string) (string, error) {
-	url := strings.TrimSuffix(endpoint, "/") + "/_local/outbox"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", fmt.Errorf("read the outbox: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("read the outbox (is the twin running?): %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("read the outbox %s: status %d: %v", url, resp.StatusCode, err)
-	}
-	var messages []outboxMessage
-	if err := json.Unmarshal(b, &messages); err != nil {
-		var wrapped struct {
-			Messages []outboxMessage `json:"messages"`
-		}
-		if err2 := json.Unmarshal(b, &wrapped); err2 != nil {
-			return "", fmt.Errorf("outbox %s is not a list of messages: %w", url, err)
-		}
-		messages = wrapped.Messages
-	}
-	for i := len(messages) - 1; i >= 0; i-- {
-		m := messages[i]
-		if !strings.EqualFold(m.Username, username) && !strings.EqualFold(m.Destination, username) {
-			continue
-		}
-		if m.Code != "" {
-			return m.Code, nil
-		}
-		if c := sixDigits.FindString(m.Message); c != "" {
-			return c, nil
-		}
-	}
-	return "", fmt.Errorf("no confirmation code for %s in the outbox %s", username, url)
-}
-
-// outboxMessage is one message in the emulator's outbox.
-type outboxMessage struct {
-	Username    string `json:"username"`
-	Destination string `json:"destination"`
-	Code        string `json:"code"`
-	Message     string `json:"message"`
 }

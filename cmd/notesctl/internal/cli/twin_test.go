@@ -1,0 +1,343 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/outbox"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
+	"github.com/authnotes/authnotes/local/twin"
+)
+
+// The local twin runs the dev stage on free ports with its state in a temporary .local directory, started on first
+// use (tests that need no stack do not pay for the synth) and stopped when the package's tests end.
+var (
+	twinOnce sync.Once
+	twinErr  error
+	running  *twin.Twin
+	tmpRoot  string
+	localDir string // the temporary ".local": the twin's state is localDir/dev, as `make local` lays it out
+	twinLog  syncBuffer
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if running != nil {
+		if err := running.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop the twin:", err)
+			code = 1
+		}
+	}
+	if tmpRoot != "" {
+		os.RemoveAll(tmpRoot)
+	}
+	os.Exit(code)
+}
+
+// localTwin returns the --local-dir of the running twin, starting it the first time.
+func localTwin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the whole local twin; skipped with -short")
+	}
+	twinOnce.Do(func() { twinErr = startTwin() })
+	if twinErr != nil {
+		t.Fatalf("local twin: %v\n%s", twinErr, twinLog.String())
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("twin log (tail):\n%s", tail(twinLog.String(), 40))
+		}
+	})
+	return localDir
+}
+
+func startTwin() error {
+	repo, err := filepath.Abs("../../../..")
+	if err != nil {
+		return err
+	}
+	if tmpRoot, err = os.MkdirTemp("", "notesctl-twin-"); err != nil {
+		return err
+	}
+	asm := filepath.Join(tmpRoot, "cdk.out")
+	localDir = filepath.Join(tmpRoot, ".local")
+	// Synthesize with the CDK CLI as `make local` does, into a private cloud assembly.
+	if _, err := exec.LookPath("npx"); err != nil {
+		return fmt.Errorf("npx is not on PATH: install Node.js 20+ (apt-get install -y nodejs npm), then run `npm ci`")
+	}
+	cmd := exec.Command("npx", "--no-install", "cdk", "synth", "NotesApi-dev", "--quiet", "-o", asm)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("cdk synth NotesApi-dev: %w\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	running, err = twin.Start(ctx, twin.Options{
+		Stage: "dev", RepoDir: repo, AssemblyDir: asm, NoSynth: true, StateDir: filepath.Join(localDir, "dev"),
+		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", Log: &twinLog,
+	})
+	return err
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// local runs notesctl against the twin and fails the test unless it exits 0.
+func local(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := notesctl(t, "", append([]string{"--local", "--local-dir", localDir}, args...)...)
+	if code != 0 {
+		t.Fatalf("notesctl --local %s = exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	return stdout
+}
+
+// localFails runs notesctl against the twin and wants exit 1 with wantErr on stderr.
+func localFails(t *testing.T, wantErr string, args ...string) {
+	t.Helper()
+	code, stdout, stderr := notesctl(t, "", append([]string{"--local", "--local-dir", localDir}, args...)...)
+	if code != 1 || !strings.Contains(stderr, wantErr) {
+		t.Errorf("notesctl --local %s = exit %d, stdout %q, stderr %q; want exit 1 and %q", strings.Join(args, " "), code, stdout, stderr, wantErr)
+	}
+}
+
+func decode[T any](t *testing.T, s string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, s)
+	}
+	return v
+}
+
+type jsonNote struct {
+	NoteID  string `json:"noteId"`
+	Title   string `json:"title"`
+	Content string `json:"content"`
+	Version int    `json:"version"`
+}
+
+// outboxCount is how many messages the local Cognito sent to user.
+func outboxCount(t *testing.T, endpoint, user string) int {
+	t.Helper()
+	resp, err := http.Get(endpoint + "/_local/outbox?to=" + url.QueryEscape(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var box struct{ Messages []json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
+		t.Fatal(err)
+	}
+	return len(box.Messages)
+}
+
+func localOutputs(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(localDir, "dev", "outputs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode[map[string]string](t, string(b))
+}
+
+// TestTwinWalkthrough is the README's walk-through, checked: sign-up, confirmation, SRP sign-in, every notes
+// command, automatic refresh, sign-out.
+func TestTwinWalkthrough(t *testing.T) {
+	localTwin(t)
+	cfg := isolate(t)
+	ctx := context.Background()
+	const user = "walk@example.com"
+	t.Setenv("NOTESCTL_PASSWORD", "Walk-through-9!")
+	cognito := localOutputs(t)["CognitoEndpoint"]
+
+	out := local(t, "signup", "-u", user)
+	if !strings.Contains(out, "_local/outbox") || !strings.Contains(out, "confirm -u "+user) {
+		t.Errorf("signup output %q; want the outbox hint and the next command", out)
+	}
+	localFails(t, "account not confirmed yet", "login", "-u", user)
+	localFails(t, "wrong confirmation code", "confirm", "-u", user, "--code", "000000")
+	if n := outboxCount(t, cognito, user); n != 1 {
+		t.Fatalf("outbox has %d messages for %s after sign-up; want 1", n, user)
+	}
+	local(t, "confirm", "-u", user, "--resend")
+	if n := outboxCount(t, cognito, user); n != 2 {
+		t.Fatalf("outbox has %d messages for %s after --resend; want 2", n, user)
+	}
+	code, err := outbox.LatestCode(ctx, cognito, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local(t, "confirm", "-u", user, "--code", code)
+	localFails(t, "already confirmed", "confirm", "-u", user, "--code", code)
+
+	localFails(t, "incorrect username or password", "login", "-u", user, "--password", "Wrong-password-9!")
+	out = local(t, "login", "-u", user)
+	if !strings.Contains(out, "Signed in as "+user) {
+		t.Errorf("login output %q; want the user", out)
+	}
+	cache := tokencache.New(filepath.Join(cfg, "config"))
+	p := cache.Path("local-dev")
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token cache %s: %v, %v; want a 0600 file", p, fi, err)
+	}
+
+	who := decode[map[string]any](t, local(t, "--json", "whoami"))
+	if who["username"] == "" || who["attributes"].(map[string]any)["email"] != user {
+		t.Errorf("whoami --json = %v; want the user's attributes", who)
+	}
+	if _, ok := who["accessToken"]; ok {
+		t.Error("whoami printed tokens without --show-tokens")
+	}
+	session, err := cache.Load("local-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := local(t, "whoami"); strings.Contains(out, session.AccessToken) || strings.Contains(out, session.RefreshToken) {
+		t.Error("whoami printed a token without --show-tokens")
+	}
+	if out := local(t, "whoami", "--show-tokens"); !strings.Contains(out, session.AccessToken) {
+		t.Error("whoami --show-tokens did not print the access token")
+	}
+
+	var ids []string
+	for i := range 3 {
+		n := decode[jsonNote](t, local(t, "--json", "notes", "create", "--title", fmt.Sprintf("note %d", i), "--content", fmt.Sprintf("text %d", i)))
+		if n.NoteID == "" || n.Version != 1 {
+			t.Fatalf("created %+v; want an id and version 1", n)
+		}
+		ids = append(ids, n.NoteID)
+	}
+	out = local(t, "notes", "list", "--limit", "2")
+	if !strings.Contains(out, ids[2]) || !strings.Contains(out, ids[1]) || strings.Contains(out, ids[0]) || !strings.Contains(out, "More: notesctl --local notes list --cursor ") {
+		t.Errorf("notes list --limit 2 =\n%s\nwant the two newest and a cursor hint", out)
+	}
+	page := decode[struct {
+		Items      []jsonNote `json:"items"`
+		NextCursor string     `json:"nextCursor"`
+	}](t, local(t, "--json", "notes", "list", "--limit", "2"))
+	rest := decode[struct{ Items []jsonNote }](t, local(t, "--json", "notes", "list", "--limit", "2", "--cursor", page.NextCursor))
+	if len(page.Items) != 2 || len(rest.Items) != 1 || rest.Items[0].NoteID != ids[0] {
+		t.Errorf("pages = %+v then %+v; want 2 then the oldest", page.Items, rest.Items)
+	}
+	all := decode[struct{ Items []jsonNote }](t, local(t, "--json", "notes", "list", "--all", "--limit", "1"))
+	if len(all.Items) != 3 || all.Items[0].NoteID != ids[2] || all.Items[2].NoteID != ids[0] {
+		t.Errorf("notes list --all = %+v; want the three notes newest first", all.Items)
+	}
+
+	out = local(t, "notes", "get", ids[0])
+	if !strings.Contains(out, "version:  1") || !strings.Contains(out, "text 0") {
+		t.Errorf("notes get = %q; want version 1 and the text", out)
+	}
+	edited := decode[jsonNote](t, local(t, "--json", "notes", "edit", ids[0], "--content", "new text"))
+	if edited.Version != 2 || edited.Title != "note 0" || edited.Content != "new text" {
+		t.Errorf("edit = %+v; want version 2, title kept, new text", edited)
+	}
+	localFails(t, "changed since the version you had", "notes", "edit", ids[0], "--title", "stale", "--version", "1")
+	localFails(t, "nothing to change", "notes", "edit", ids[0])
+	localFails(t, "changed since the version you had", "notes", "delete", ids[0], "--version", "1")
+	local(t, "notes", "delete", ids[0], "--version", "2")
+	localFails(t, "note "+ids[0]+" not found", "notes", "get", ids[0])
+
+	// An access token about to expire is refreshed before the call, and the new one is cached.
+	session, err = cache.Load("local-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiring := session
+	expiring.ExpiresAt = time.Now().Add(-time.Minute)
+	if err := cache.Save("local-dev", expiring); err != nil {
+		t.Fatal(err)
+	}
+	local(t, "notes", "list")
+	refreshed, err := cache.Load("local-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refreshed.AccessToken == session.AccessToken || !refreshed.ExpiresAt.After(time.Now()) || refreshed.RefreshToken != session.RefreshToken {
+		t.Errorf("after an expired token: cached expiry %v, token changed %v; want a fresh token, the refresh token kept",
+			refreshed.ExpiresAt, refreshed.AccessToken != session.AccessToken)
+	}
+
+	local(t, "logout")
+	localFails(t, "not signed in: run `notesctl login`", "notes", "list")
+	// The signed-out session's refresh token is dead at Cognito, not just forgotten here.
+	if err := cache.Save("local-dev", expiring); err != nil {
+		t.Fatal(err)
+	}
+	localFails(t, "run `notesctl login` to sign in again", "notes", "list")
+
+	// dev's app client allows USER_PASSWORD_AUTH, so --password-auth signs in too.
+	local(t, "login", "-u", user, "--password-auth")
+	if out := local(t, "notes", "list"); !strings.Contains(out, ids[1]) {
+		t.Errorf("notes list after a password sign-in = %q; want the remaining notes", out)
+	}
+	local(t, "logout")
+}
+
+// TestTwinSmoke runs `notesctl smoke` against the twin: every step passes and the report lists them.
+func TestTwinSmoke(t *testing.T) {
+	localTwin(t)
+	isolate(t)
+	out := local(t, "smoke")
+	t.Logf("notesctl --local smoke:\n%s", out)
+	for _, step := range []string{"sign up user A", "confirm user A", "SRP sign-in user A", "create note", "edit note (If-Match)",
+		"stale edit refused", "user B cannot reach A's note", "refresh session", "sign out (global + revoke)", "clean up: delete"} {
+		if !strings.Contains(out, step) {
+			t.Errorf("smoke report lacks %q:\n%s", step, out)
+		}
+	}
+	if strings.Contains(out, "FAIL") || strings.Contains(out, "skipped") || !strings.Contains(out, "PASS:") {
+		t.Errorf("smoke report:\n%s\nwant every step ok", out)
+	}
+
+	report := decode[struct {
+		Passed bool
+		Steps  []struct{ Step, Result string }
+	}](t, local(t, "--json", "smoke"))
+	if !report.Passed || len(report.Steps) < 15 {
+		t.Errorf("smoke --json = %+v; want passed with every step", report)
+	}
+	for _, s := range report.Steps {
+		if s.Result != "ok" {
+			t.Errorf("smoke step %q = %s; want ok", s.Step, s.Result)
+		}
+	}
+}
