@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -28,8 +27,8 @@ var (
 	twinErr  error
 	running  *twin.Twin
 	tmpRoot  string
-	localDir string // the temporary ".local": the twin's state is localDir/dev, as `make local` lays it out
-	twinLog  syncBuffer
+	localDir string   // the temporary ".local": the twin's state is localDir/dev, as `make local` lays it out
+	twinLog  *os.File // the twin's log; a failing test prints its tail
 )
 
 func TestMain(m *testing.M) {
@@ -40,6 +39,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "stop the twin:", err)
 			code = 1
 		}
+	}
+	if twinLog != nil {
+		twinLog.Close()
 	}
 	if tmpRoot != "" {
 		os.RemoveAll(tmpRoot)
@@ -55,11 +57,11 @@ func localTwin(t *testing.T) string {
 	}
 	twinOnce.Do(func() { twinErr = startTwin() })
 	if twinErr != nil {
-		t.Fatalf("local twin: %v\n%s", twinErr, twinLog.String())
+		t.Fatalf("local twin: %v\n%s", twinErr, logTail())
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("twin log (tail):\n%s", tail(twinLog.String(), 40))
+			t.Logf("twin log (tail):\n%s", logTail())
 		}
 	})
 	return localDir
@@ -71,6 +73,9 @@ func startTwin() error {
 		return err
 	}
 	if tmpRoot, err = os.MkdirTemp("", "notesctl-twin-"); err != nil {
+		return err
+	}
+	if twinLog, err = os.Create(filepath.Join(tmpRoot, "twin.log")); err != nil {
 		return err
 	}
 	asm := filepath.Join(tmpRoot, "cdk.out")
@@ -89,32 +94,19 @@ func startTwin() error {
 	defer cancel()
 	running, err = twin.Start(ctx, twin.Options{
 		Stage: "dev", RepoDir: repo, AssemblyDir: asm, NoSynth: true, StateDir: filepath.Join(localDir, "dev"),
-		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", Log: &twinLog,
+		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", Log: twinLog,
 	})
 	return err
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+func logTail() string {
+	if twinLog == nil {
+		return ""
+	}
+	b, _ := os.ReadFile(twinLog.Name())
+	lines := strings.Split(string(b), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
 	}
 	return strings.Join(lines, "\n")
 }
