@@ -53,6 +53,7 @@ Ctrl-C stops everything; data stays in the state directory.
 `, opts.Stage, out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
 		t.DynamoDBEndpoint(), out["TableName"], t.OutputsPath(), out["ApiUrl"], opts.Stage, out["CognitoEndpoint"])
 	<-ctx.Done()
+	stop() // a second Ctrl-C ends the process at once
 	fmt.Fprintln(os.Stderr, "\ntwin: stopping")
 	return t.Close()
 }
