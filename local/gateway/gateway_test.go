@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -553,4 +555,60 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEventHasTheFixtureShape compares the JSON shape of the gateway's event with aws-lambda-go's fixture of an
+// API Gateway payload 2.0 event with a JWT authorizer (testdata/apigw-v2-request-jwt-authorizer.json, copied from
+// github.com/aws/aws-lambda-go/events/testdata): the same keys, except the ones that only exist for features the
+// twin does not have (stage variables, mutual TLS).
+func TestEventHasTheFixtureShape(t *testing.T) {
+	raw, err := os.ReadFile("testdata/apigw-v2-request-jwt-authorizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture map[string]any
+	if err := json.Unmarshal(raw, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	fn := &fakeFunction{out: structuredOK}
+	srv := newGateway(t, func(c *Config) {
+		c.Routes = []Route{{Key: "POST /my/{proxy+}", Function: fn, Authorizer: "auth", Scopes: []string{testScope}}}
+	})
+	do(t, srv, call{method: "POST", path: "/my/path?parameter1=value1&parameter1=value2", body: `{"a":1}`, header: map[string]string{
+		"Authorization": token(t, nil), "Content-Type": "application/json", "Cookie": "cookie1; cookie2",
+	}})
+	var got map[string]any
+	fn.mu.Lock()
+	err = json.Unmarshal(fn.events[0], &got)
+	fn.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notModelled := func(path string) bool {
+		return strings.HasPrefix(path, "stageVariables") || strings.HasPrefix(path, "requestContext.authentication")
+	}
+	want := keyPaths(fixture, "", notModelled)
+	have := keyPaths(got, "", notModelled)
+	if diff := cmp.Diff(want, have); diff != "" {
+		t.Errorf("event keys (-fixture +gateway):\n%s", diff)
+	}
+}
+
+// keyPaths lists the dotted paths of an event's keys; the contents of free-form maps (headers, claims, …) are
+// left out.
+func keyPaths(v map[string]any, prefix string, skip func(string) bool) []string {
+	freeForm := map[string]bool{"headers": true, "queryStringParameters": true, "pathParameters": true, "requestContext.authorizer.jwt.claims": true}
+	var out []string
+	for k, val := range v {
+		p := prefix + k
+		if skip(p) {
+			continue
+		}
+		out = append(out, p)
+		if m, ok := val.(map[string]any); ok && !freeForm[p] {
+			out = append(out, keyPaths(m, p+".", skip)...)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
