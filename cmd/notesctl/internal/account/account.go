@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
@@ -39,14 +40,19 @@ type Account struct {
 	Now      func() time.Time // nil: time.Now
 }
 
-// NewIdentityProvider returns a Cognito client for the region, at endpoint when it is not empty (the local
-// twin). The calls notesctl makes as a user are unsigned, as Cognito's public API is: no AWS credentials needed.
-func NewIdentityProvider(region, endpoint string) *cip.Client {
-	o := cip.Options{Region: region, Credentials: aws.AnonymousCredentials{}}
-	if endpoint != "" {
-		o.BaseEndpoint = aws.String(endpoint)
+// NewIdentityProvider returns a Cognito client for the region, at endpoint when it is not empty (the local twin).
+// The calls notesctl makes as a user are unsigned, as Cognito's public API is: no AWS credentials needed. The
+// endpoint may also come from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, as for every SDK client.
+func NewIdentityProvider(ctx context.Context, region, endpoint string) (*cip.Client, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	return cip.New(o)
+	return cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
 }
 
 func (a *Account) now() time.Time {

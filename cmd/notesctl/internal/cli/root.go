@@ -142,12 +142,24 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	acct := &account.Account{IDP: account.NewIdentityProvider(t.Region, t.CognitoEndpoint), PoolID: t.UserPoolID, ClientID: t.UserPoolClientID}
+	acct, err := newAccount(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	cache := tokencache.New(dir)
 	return &session{
 		target: t, account: acct, cache: cache,
 		tokens: &tokencache.Source{Cache: cache, Key: t.Key, Refresher: acct},
 	}, nil
+}
+
+// newAccount is the Cognito side of the target.
+func newAccount(ctx context.Context, t target.Target) (*account.Account, error) {
+	idp, err := account.NewIdentityProvider(ctx, t.Region, t.CognitoEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &account.Account{IDP: idp, PoolID: t.UserPoolID, ClientID: t.UserPoolClientID}, nil
 }
 
 // notesAPI is the notes client for the target's signed-in user.

@@ -89,7 +89,10 @@ session, signs out, and deletes the users. It prints each step with its latency 
 			if err != nil {
 				return err
 			}
-			acct := &account.Account{IDP: account.NewIdentityProvider(t.Region, t.CognitoEndpoint), PoolID: t.UserPoolID, ClientID: t.UserPoolClientID}
+			acct, err := newAccount(ctx, t)
+			if err != nil {
+				return err
+			}
 			s := &smoke{target: t, acct: acct}
 			if !t.Local() {
 				s.admin = func(ctx context.Context) (*cip.Client, error) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/fakecfn"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/outbox"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
 	"github.com/authnotes/authnotes/local/twin"
@@ -331,5 +332,36 @@ func TestTwinSmoke(t *testing.T) {
 		if s.Result != "ok" {
 			t.Errorf("smoke step %q = %s; want ok", s.Step, s.Result)
 		}
+	}
+}
+
+// TestTwinSmokeAsDeployed runs `notesctl smoke --stack …` the way it verifies a deployment: outputs from
+// CloudFormation (a fake endpoint serving the twin's outputs), no local Cognito hint, so the throwaway users are
+// confirmed with AdminConfirmSignUp using AWS credentials. The SDK's endpoint variable points Cognito at the twin.
+func TestTwinSmokeAsDeployed(t *testing.T) {
+	localTwin(t)
+	dir := isolate(t)
+	out := localOutputs(t)
+	cognitoEndpoint := out["CognitoEndpoint"]
+	delete(out, "CognitoEndpoint")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", fakecfn.Start(t, map[string]map[string]string{"NotesApi-dev": out}))
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", cognitoEndpoint)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+
+	code, stdout, stderr := notesctl(t, "", "smoke", "--stack", "NotesApi-dev", "--region", out["Region"])
+	if code != 0 || !strings.Contains(stdout, "AdminConfirmSignUp") || !strings.Contains(stdout, "PASS:") {
+		t.Errorf("smoke --stack = exit %d\nstdout: %s\nstderr: %s\nwant a pass with AdminConfirmSignUp", code, stdout, stderr)
+	}
+
+	// The same stack through a `cdk deploy --outputs-file` file, with the login cached under the stack's key.
+	b, err := json.Marshal(map[string]map[string]string{"NotesApi-dev": out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, filepath.Join(dir, "cdk-outputs-dev.json"), string(b))
+	code, stdout, stderr = notesctl(t, "", "--outputs", file, "--json", "smoke")
+	if code != 0 || !decode[struct{ Passed bool }](t, stdout).Passed {
+		t.Errorf("--outputs smoke = exit %d\nstdout: %s\nstderr: %s\nwant a pass", code, stdout, stderr)
 	}
 }
