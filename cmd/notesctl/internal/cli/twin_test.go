@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -363,5 +365,53 @@ func TestTwinSmokeAsDeployed(t *testing.T) {
 	code, stdout, stderr = notesctl(t, "", "--outputs", file, "--json", "smoke")
 	if code != 0 || !decode[struct{ Passed bool }](t, stdout).Passed {
 		t.Errorf("--outputs smoke = exit %d\nstdout: %s\nstderr: %s\nwant a pass", code, stdout, stderr)
+	}
+}
+
+// TestTwinSmokeFailureCleansUp: when the API is down, smoke exits 1, marks the failed step and skips the rest, and
+// still deletes the throwaway user it created.
+func TestTwinSmokeFailureCleansUp(t *testing.T) {
+	localTwin(t)
+	isolate(t)
+	out := localOutputs(t)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"message":"Service Unavailable"}`)
+	}))
+	t.Cleanup(down.Close)
+	out["ApiUrl"] = down.URL + "/"
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", out["CognitoEndpoint"])
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	b, err := json.Marshal(map[string]map[string]string{"NotesApi-dev": out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, filepath.Join(t.TempDir(), "outputs.json"), string(b))
+
+	code, stdout, stderr := notesctl(t, "", "--outputs", file, "--json", "smoke")
+	if code != 1 || !strings.Contains(stderr, "smoke test failed") {
+		t.Fatalf("smoke against a down API = exit %d, stderr %q; want exit 1", code, stderr)
+	}
+	report := decode[struct {
+		Passed bool
+		Steps  []struct{ Step, Result, Detail string }
+	}](t, stdout)
+	results := map[string]string{}
+	for _, s := range report.Steps {
+		results[s.Step] = s.Result
+	}
+	want := map[string]string{
+		"SRP sign-in user A": "ok", "create note": "FAIL", "list notes": "skipped", "sign up user B": "skipped",
+		"clean up: delete user A": "ok",
+	}
+	for step, result := range want {
+		if results[step] != result {
+			t.Errorf("step %q = %q; want %q (report %+v)", step, results[step], result, report.Steps)
+		}
+	}
+	if _, ok := results["clean up: delete user B"]; ok || report.Passed {
+		t.Errorf("report %+v; want failed, and no cleanup for the user B that was never created", report)
 	}
 }
