@@ -131,6 +131,9 @@ func (a *app) printSmoke(t target.Target, r *smokeRun) error {
 		lat := ""
 		if s.Result != "skipped" {
 			lat = fmt.Sprintf("%.0f ms", s.LatencyMs)
+			if s.LatencyMs < 10 {
+				lat = fmt.Sprintf("%.1f ms", s.LatencyMs)
+			}
 			total += s.LatencyMs
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Step, s.Result, lat, s.Detail)
