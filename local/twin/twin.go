@@ -61,49 +61,54 @@ type Twin struct {
 	idp       *cognito.Server
 	functions []*lambdaruntime.Function
 	api       *http.Server
+	apiLn     net.Listener
 	apiURL    string
 	outputs   map[string]string
 	served    chan error
 }
 
 // Start brings the stage up. On error everything started so far is stopped again.
-func Start(ctx context.Context, opts Options) (t *Twin, err error) {
+func Start(ctx context.Context, opts Options) (*Twin, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	t = &Twin{opts: opts, served: make(chan error, 1)}
-	defer func() {
-		if err != nil {
-			_ = t.Close()
-			t = nil
-		}
-	}()
+	t := &Twin{opts: opts, served: make(chan error, 1)}
+	if err := t.start(ctx); err != nil {
+		_ = t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Twin) start(ctx context.Context) error {
+	opts := t.opts
 	log := opts.Log
 	stackName := "NotesApi-" + opts.Stage
 
+	var err error
 	reason := ""
 	if !opts.NoSynth {
 		if reason, err = staleness(opts.RepoDir, opts.AssemblyDir); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := checkPrerequisites(opts.RepoDir, reason != "", true); err != nil {
-		return nil, err
+		return err
 	}
 	if reason != "" {
 		fmt.Fprintf(log, "twin: synthesizing %s: %s\n", stackName, reason)
 		if err := synth(ctx, opts.RepoDir, opts.AssemblyDir, stackName, log); err != nil {
-			return nil, err
+			return err
 		}
 	} else {
 		fmt.Fprintf(log, "twin: using %s\n", opts.AssemblyDir)
 	}
 	asm, err := cfn.LoadAssembly(opts.AssemblyDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if t.stack, err = asm.Stack(stackName); err != nil {
-		return nil, fmt.Errorf("%w (stacks in %s: %s)", err, opts.AssemblyDir, strings.Join(asm.StackNames(), ", "))
+		return fmt.Errorf("%w (stacks in %s: %s)", err, opts.AssemblyDir, strings.Join(asm.StackNames(), ", "))
 	}
 	st := t.stack
 	region, account := st.Region, st.Account
@@ -114,14 +119,14 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 		account = defaultAccount
 	}
 	if err := os.MkdirAll(opts.StateDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create the state directory: %w", err)
+		return fmt.Errorf("create the state directory: %w", err)
 	}
 	phys := newPhysical(st, region, account)
 
 	// DynamoDB: dynalite with the stack's tables.
 	t.db, err = dynalite.Start(ctx, dynalite.Options{Addr: opts.DynamoDBAddr, Dir: filepath.Join(opts.StateDir, "dynamodb"), Log: prefixed(log, "[dynalite] ")})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	fmt.Fprintf(log, "twin: DynamoDB (dynalite) on %s, data in %s\n", t.db.Endpoint(), filepath.Join(opts.StateDir, "dynamodb"))
 	db := dynamoClient(t.db.Endpoint(), region)
@@ -130,16 +135,16 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 		for _, r := range st.Template.OfType(typ) {
 			props, err := phys.resolver(st).Properties(r)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			def, err := parseTable(r, props)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			name := tableName(st.Name, r, props)
 			created, err := ensureTable(ctx, db, name, def)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			phys.set(r.LogicalID, typ, name, nil)
 			tables = append(tables, name)
@@ -154,7 +159,7 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 	// Cognito: the stack's user pools and app clients.
 	specs, err := cognito.SpecsFromStack(st)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	localPools := map[string]bool{}
 	if len(specs) > 0 {
@@ -163,7 +168,7 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 			Outbox: prefixed(log, "[cognito] "),
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, p := range specs {
 			id := t.idp.PoolID(p.LogicalID)
@@ -183,8 +188,9 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 	// The API's address is known before the functions start, so their environment may refer to it.
 	apiLn, err := net.Listen("tcp", opts.APIAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s for the API: %w (is another twin running?)", opts.APIAddr, err)
+		return fmt.Errorf("listen on %s for the API: %w (is another twin running?)", opts.APIAddr, err)
 	}
+	t.apiLn = apiLn
 	t.apiURL = "http://" + apiLn.Addr().String() + "/"
 	t.api = &http.Server{ReadHeaderTimeout: 10 * time.Second}
 	apis := st.Template.OfType("AWS::ApiGatewayV2::Api")
@@ -205,45 +211,45 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 	// Lambda functions: names first (their ARNs may appear in other functions' environment), then processes.
 	fnSpecs, err := t.functionSpecs(phys)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rv := phys.resolver(st)
 	var rebuild []*functionSpec
 	for _, s := range fnSpecs {
 		if s.props, err = rv.Properties(s.res); err != nil {
-			return nil, err
+			return err
 		}
 		s.arch = architecture(s.props)
 		ok, err := runnable(s.arch)
 		if err != nil {
-			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+			return fmt.Errorf("function %s: %w", s.res.Path(), err)
 		}
 		if !ok {
 			if s.goPackage == "" {
-				return nil, fmt.Errorf("function %s is built for %s and has no %s metadata: the twin cannot rebuild it for this host", s.res.Path(), s.arch, metaGoPackage)
+				return fmt.Errorf("function %s is built for %s and has no %s metadata: the twin cannot rebuild it for this host", s.res.Path(), s.arch, metaGoPackage)
 			}
 			rebuild = append(rebuild, s)
 		}
 	}
 	built, err := hostBuilds(ctx, opts.RepoDir, filepath.Join(opts.StateDir, "build"), rebuild, log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	invokers := map[string]gateway.Invoker{}
 	for _, s := range fnSpecs {
 		dir, ok := built[s.res.LogicalID]
 		if !ok {
 			if dir, err = st.AssetDir(s.res.Properties["Code"]); err != nil {
-				return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+				return fmt.Errorf("function %s: %w", s.res.Path(), err)
 			}
 		}
 		cfg, err := runtimeConfig(s, dir, region, account, t.db.Endpoint(), log)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fn, err := lambdaruntime.Start(cfg)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t.functions = append(t.functions, fn)
 		invokers[phys.attrs[s.res.LogicalID]["Arn"]] = fn
@@ -262,13 +268,13 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 		return t.idp.Issuer(poolID)
 	}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	gcfg.Region, gcfg.AccountID = region, account
 	gcfg.AccessLog = prefixed(log, "[access] ")
 	gw, err := gateway.New(gcfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var handler http.Handler = gw
 	if stage != "$default" && stage != "" {
@@ -280,10 +286,8 @@ func Start(ctx context.Context, opts Options) (t *Twin, err error) {
 	go func() { t.served <- t.api.Serve(apiLn) }()
 	fmt.Fprintf(log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
 
-	if t.outputs, err = t.writeOutputs(rv, tables); err != nil {
-		return nil, err
-	}
-	return t, nil
+	t.outputs, err = t.writeOutputs(rv, tables)
+	return err
 }
 
 func (o *Options) defaults() error {
@@ -385,6 +389,9 @@ func (t *Twin) Close() error {
 			errs = append(errs, fmt.Errorf("stop the API: %w", err))
 		}
 		cancel()
+	}
+	if t.apiLn != nil {
+		_ = t.apiLn.Close() // when Start failed before serving; Shutdown already closed it otherwise
 	}
 	for _, fn := range t.functions {
 		if err := fn.Close(); err != nil {
