@@ -169,17 +169,14 @@ func (a *Account) tokens(username string, r *types.AuthenticationResultType) (to
 }
 
 // Logout signs the user out everywhere (GlobalSignOut invalidates every refresh token and Cognito then refuses
-// the access token) and revokes this session's refresh token. Both are tried; the first failure is returned.
-func (a *Account) Logout(ctx context.Context, t tokencache.Tokens) error {
-	_, errOut := a.IDP.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: &t.AccessToken})
-	var errRevoke error
+// the access token) and revokes this session's refresh token. Both are tried, since either may fail on its own (an
+// expired access token cannot sign out globally, but its refresh token can still be revoked).
+func (a *Account) Logout(ctx context.Context, t tokencache.Tokens) (global, revoke error) {
+	_, global = a.IDP.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: &t.AccessToken})
 	if t.RefreshToken != "" {
-		_, errRevoke = a.IDP.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &a.ClientID, Token: &t.RefreshToken})
+		_, revoke = a.IDP.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &a.ClientID, Token: &t.RefreshToken})
 	}
-	if errOut != nil {
-		return Explain("global sign-out", errOut)
-	}
-	return Explain("revoke the refresh token", errRevoke)
+	return Explain("global sign-out", global), Explain("revoke the refresh token", revoke)
 }
 
 // User is what GetUser tells about the signed-in user.

@@ -196,18 +196,25 @@ func (a *app) logoutCmd() *cobra.Command {
 			if errors.Is(err, tokencache.ErrNotSignedIn) {
 				return a.print(map[string]bool{"signedOut": true}, "Not signed in: nothing to do.")
 			}
-			var serverErr error
-			if err == nil {
-				serverErr = s.account.Logout(ctx, t)
+			if err != nil {
+				// The refresh failed (expired, revoked, or Cognito unreachable): sign out with what is cached, so a
+				// refresh token that still works gets revoked.
+				if t, err = s.cache.Load(s.target.Key); err != nil {
+					return err
+				}
 			}
+			global, revoke := s.account.Logout(ctx, t)
 			// The session is forgotten either way: a session Cognito no longer accepts is useless, and one it does
 			// accept must not linger after the user asked to sign out.
 			if err := s.cache.Delete(s.target.Key); err != nil {
 				return err
 			}
 			var na *types.NotAuthorizedException
-			if serverErr != nil && !errors.As(serverErr, &na) {
-				return fmt.Errorf("forgot the local session, but the sign-out at Cognito failed: %w", serverErr)
+			// NotAuthorized means the token was already dead: signed out elsewhere, expired or revoked.
+			for _, e := range []error{global, revoke} {
+				if e != nil && !errors.As(e, &na) {
+					return fmt.Errorf("forgot the local session, but signing out at Cognito failed: %w", e)
+				}
 			}
 			return a.print(map[string]bool{"signedOut": true}, "Signed out.")
 		},

@@ -315,7 +315,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 		return "new access token accepted", nil
 	})
 	r.run("sign out (global + revoke)", func() (string, error) {
-		if err := s.acct.Logout(ctx, alice.tokens); err != nil {
+		if err := errors.Join(s.acct.Logout(ctx, alice.tokens)); err != nil {
 			return "", err
 		}
 		alice.signedIn = false

@@ -304,7 +304,24 @@ func TestTwinWalkthrough(t *testing.T) {
 	if out := local(t, "notes", "list"); !strings.Contains(out, ids[1]) {
 		t.Errorf("notes list after a password sign-in = %q; want the remaining notes", out)
 	}
-	local(t, "logout")
+
+	// A session whose refresh fails is still signed out at Cognito with what is cached.
+	live, err := cache.Load("local-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := live
+	broken.RefreshToken, broken.ExpiresAt = "not-a-refresh-token", time.Now().Add(-time.Minute)
+	if err := cache.Save("local-dev", broken); err != nil {
+		t.Fatal(err)
+	}
+	if out := local(t, "logout"); !strings.Contains(out, "Signed out.") {
+		t.Errorf("logout with a broken refresh token = %q; want Signed out.", out)
+	}
+	if err := cache.Save("local-dev", live); err != nil {
+		t.Fatal(err)
+	}
+	localFails(t, "run `notesctl login`", "whoami")
 }
 
 // TestTwinSmoke runs `notesctl smoke` against the twin: every step passes and the report lists them.
