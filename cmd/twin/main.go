@@ -44,10 +44,12 @@ The %s stage runs offline:
   DynamoDB         %s   (table %s)
   outputs          %s
 
-Try it:
-  curl -i %snotes                                  # 401: every route needs an access token
-  go run ./cmd/notesctl --local --stage %s signup   # then: confirm, login, notes create/list
-  curl -s %s/_local/outbox                         # the codes Cognito would have e-mailed
+Try it, in another terminal:
+  curl -i %snotes
+      → 401 {"message":"Unauthorized"}: every route needs a Cognito access token
+  go run ./cmd/notesctl --local --stage %s smoke
+      → signs up throwaway users (codes from %s/_local/outbox), signs in with SRP, calls every route
+  README.md, "Running offline: the local twin" → the same by hand with curl
 
 Ctrl-C stops everything; data stays in the state directory.
 `, opts.Stage, out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
