@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -210,7 +211,11 @@ func Explain(op string, err error) error {
 		return nil
 	}
 	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
+	var netErr *net.OpError
+	switch {
+	case errors.As(err, &netErr):
+		return fmt.Errorf("%s: cannot reach Cognito (%w): check the target (with --local: is `make local` running?)", op, err)
+	case !errors.As(err, &apiErr):
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	msg := apiErr.ErrorMessage()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -31,7 +32,8 @@ func TestExplain(t *testing.T) {
 		{&types.NotAuthorizedException{Message: msg("Refresh Token has been revoked")}, "Refresh Token has been revoked: run `notesctl login`"},
 		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "wait a while and try again"},
 		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: srp sign-in: api error InternalErrorException: boom"},
-		{errors.New("dial tcp: connection refused"), "confirm: srp sign-in: dial tcp: connection refused"},
+		{errors.New("boom"), "confirm: srp sign-in: boom"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "confirm: cannot reach Cognito (srp sign-in: dial tcp: connection refused): check the target"},
 	}
 	for _, tt := range tests {
 		wrapped := fmt.Errorf("srp sign-in: %w", tt.err)

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/cli"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/fakecfn"
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
 )
 
 // notesctl runs the command tree in-process, as the binary would, and returns its exit code and output.
@@ -93,6 +95,21 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 				t.Errorf("notesctl %v printed %q on stdout; want nothing", tt.args, stdout)
 			}
 		})
+	}
+}
+
+func TestUnreachableAPI(t *testing.T) {
+	dir := isolate(t)
+	local := filepath.Join(dir, ".local")
+	writeFile(t, filepath.Join(local, "dev", "outputs.json"),
+		`{"ApiUrl":"http://127.0.0.1:1/","UserPoolId":"us-east-1_AbCdEfGhI","UserPoolClientId":"c","Region":"us-east-1","CognitoEndpoint":"http://127.0.0.1:1"}`)
+	cache := tokencache.New(filepath.Join(dir, "config"))
+	if err := cache.Save("local-dev", tokencache.Tokens{AccessToken: "a", RefreshToken: "r", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := notesctl(t, "", "--local", "--local-dir", local, "notes", "list")
+	if code != 1 || !strings.Contains(stderr, "cannot reach the API") || !strings.Contains(stderr, "make local") {
+		t.Errorf("notes list against a closed port = exit %d, %q; want the cannot-reach hint", code, stderr)
 	}
 }
 

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -67,7 +69,10 @@ func (f *contentFlags) read(cmd *cobra.Command, stdin io.Reader, in *client.Note
 // explainAPI adds what to do to the notes API's errors.
 func explainAPI(err error, id string) error {
 	var e *client.Error
+	var ue *url.Error
 	switch {
+	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
+		return fmt.Errorf("cannot reach the API (%w): check the target (with --local: is `make local` running?)", err)
 	case errors.Is(err, client.ErrUnauthorized):
 		return fmt.Errorf("the API refused the session (%w): run `notesctl login`", err)
 	case errors.Is(err, client.ErrForbidden):
