@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -92,7 +93,8 @@ func (a *app) signupCmd() *cobra.Command {
 					fmt.Fprintf(&b, "A confirmation code was sent to %s.\n", r.Destination)
 				}
 				if s.target.Local() {
-					fmt.Fprintf(&b, "The local twin sends no mail: the code is in its outbox, `curl -s %s/_local/outbox`.\n", strings.TrimSuffix(s.target.CognitoEndpoint, "/"))
+					fmt.Fprintf(&b, "The local twin sends no mail: the code is in its outbox, `curl -s '%s/_local/outbox?to=%s'`.\n",
+						strings.TrimSuffix(s.target.CognitoEndpoint, "/"), url.QueryEscape(username))
 				}
 				fmt.Fprintf(&b, "Next: notesctl %s confirm -u %s --code <code>\n", a.targetArgs(), username)
 			}
