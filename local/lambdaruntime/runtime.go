@@ -77,6 +77,9 @@ type Config struct {
 	Region, Account string
 	// LogFormat and LogLevel come from the template's LoggingConfig (LogFormat, ApplicationLogLevel).
 	LogFormat, LogLevel string
+	// SystemLogLevel is LoggingConfig.SystemLogLevel: at WARN or above Lambda writes no REPORT lines, and neither
+	// does the runtime. Default: INFO.
+	SystemLogLevel string
 	// LogGroup is AWS_LAMBDA_LOG_GROUP_NAME. Default: /aws/lambda/<Name>.
 	LogGroup string
 	// DynamoDBEndpoint, when set, becomes AWS_ENDPOINT_URL_DYNAMODB so the AWS SDK talks to the local DynamoDB.
@@ -134,12 +137,13 @@ func (c *Config) ARN() string {
 
 // Function is a running function: a pool of execution environments.
 type Function struct {
-	cfg  Config
-	log  *prefixWriter
-	arn  string
-	seq  int                       // environments started, numbers log streams
-	idle []*environment            // warm environments waiting for an invocation
-	all  map[*environment]struct{} // environments starting, idle or busy: counted against MaxConcurrency
+	cfg     Config
+	log     *prefixWriter
+	arn     string
+	reports bool                      // write REPORT lines (SystemLogLevel DEBUG or INFO)
+	seq     int                       // environments started, numbers log streams
+	idle    []*environment            // warm environments waiting for an invocation
+	all     map[*environment]struct{} // environments starting, idle or busy: counted against MaxConcurrency
 	// freed is closed (and replaced) whenever an environment becomes idle or goes away, waking waiters.
 	freed  chan struct{}
 	closed bool
@@ -153,11 +157,12 @@ func Start(cfg Config) (*Function, error) {
 		return nil, err
 	}
 	return &Function{
-		cfg:   c,
-		log:   newPrefixWriter(c.Log, c.Name),
-		arn:   c.ARN(),
-		all:   map[*environment]struct{}{},
-		freed: make(chan struct{}),
+		cfg:     c,
+		log:     newPrefixWriter(c.Log, c.Name),
+		arn:     c.ARN(),
+		reports: c.SystemLogLevel == "" || c.SystemLogLevel == "DEBUG" || c.SystemLogLevel == "INFO",
+		all:     map[*environment]struct{}{},
+		freed:   make(chan struct{}),
 	}, nil
 }
 
@@ -183,7 +188,9 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	select {
 	case res := <-inv.done:
 		f.release(env)
-		f.log.printf("REPORT RequestId: %s\tDuration: %.2f ms", inv.id, float64(time.Since(inv.started).Microseconds())/1000)
+		if f.reports {
+			f.log.printf("REPORT RequestId: %s\tDuration: %.2f ms", inv.id, float64(time.Since(inv.started).Microseconds())/1000)
+		}
 		return res.payload, res.err
 	case <-ctx.Done():
 		go func() {

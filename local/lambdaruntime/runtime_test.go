@@ -175,6 +175,16 @@ func TestLogsArePrefixedWithTheFunctionName(t *testing.T) {
 	}
 }
 
+func TestSystemLogLevelWarnHidesReports(t *testing.T) {
+	f, logs := startFunction(t, func(c *Config) { c.SystemLogLevel = "WARN" })
+	if _, err := invoke(t, f, "log"); err != nil {
+		t.Fatalf("Invoke: %v", err)
+	}
+	if strings.Contains(logs.String(), "REPORT") {
+		t.Errorf("logs = %q; want no REPORT line at SystemLogLevel WARN", logs.String())
+	}
+}
+
 func TestWarmProcessIsReused(t *testing.T) {
 	f, _ := startFunction(t, nil)
 	first, err := invoke(t, f, "echo")

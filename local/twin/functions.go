@@ -151,8 +151,9 @@ func runtimeConfig(s *functionSpec, dir, region, account, dynamoEndpoint string,
 	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
 		cfg.LogFormat, _ = lc["LogFormat"].(string)
 		if cfg.LogFormat == "JSON" {
-			// Lambda applies ApplicationLogLevel only with the JSON log format.
+			// Lambda applies the log levels only with the JSON log format.
 			cfg.LogLevel, _ = lc["ApplicationLogLevel"].(string)
+			cfg.SystemLogLevel, _ = lc["SystemLogLevel"].(string)
 		}
 		cfg.LogGroup, _ = lc["LogGroup"].(string)
 	}

@@ -214,20 +214,21 @@ func TestRuntimeConfig(t *testing.T) {
 	st := loadStack(t)
 	res := st.Template.Resources["Fn"]
 	tests := []struct {
-		name      string
-		props     map[string]any
-		wantLevel string
-		wantErr   string
+		name       string
+		props      map[string]any
+		wantLevel  string
+		wantSystem string
+		wantErr    string
 	}{
 		{name: "JSON logs carry the level", props: map[string]any{
 			"Handler": "bootstrap", "MemorySize": 256.0, "Timeout": 10.0,
 			"Environment":   map[string]any{"Variables": map[string]any{"TABLE_NAME": "t"}},
-			"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "LogGroup": "/g"},
-		}, wantLevel: "DEBUG"},
+			"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "WARN", "LogGroup": "/g"},
+		}, wantLevel: "DEBUG", wantSystem: "WARN"},
 		{name: "text logs ignore the level", props: map[string]any{
 			"Handler": "bootstrap", "MemorySize": 256.0, "Timeout": 10.0,
 			"Environment":   map[string]any{"Variables": map[string]any{"TABLE_NAME": "t"}},
-			"LoggingConfig": map[string]any{"LogFormat": "Text", "ApplicationLogLevel": "DEBUG", "LogGroup": "/g"},
+			"LoggingConfig": map[string]any{"LogFormat": "Text", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "WARN", "LogGroup": "/g"},
 		}},
 		{name: "non-string variable", props: map[string]any{
 			"Environment": map[string]any{"Variables": map[string]any{"N": []any{"x"}}},
@@ -246,8 +247,8 @@ func TestRuntimeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []any{cfg.Name, cfg.Dir, cfg.Handler, cfg.MemoryMB, cfg.Timeout, cfg.Env["TABLE_NAME"], cfg.LogLevel, cfg.LogGroup, cfg.DynamoDBEndpoint}
-			want := []any{"S-GetThing", "/task", "bootstrap", 256, 10 * time.Second, "t", tt.wantLevel, "/g", "http://127.0.0.1:8000"}
+			got := []any{cfg.Name, cfg.Dir, cfg.Handler, cfg.MemoryMB, cfg.Timeout, cfg.Env["TABLE_NAME"], cfg.LogLevel, cfg.SystemLogLevel, cfg.LogGroup, cfg.DynamoDBEndpoint}
+			want := []any{"S-GetThing", "/task", "bootstrap", 256, 10 * time.Second, "t", tt.wantLevel, tt.wantSystem, "/g", "http://127.0.0.1:8000"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("runtime config (-want +got):\n%s", diff)
 			}
