@@ -10,13 +10,18 @@ import (
 
 const scope = "aws.cognito.signin.user.admin"
 
-// routeTable is the contract of ARCHITECTURE.md: route → Go package, the only DynamoDB action it may call.
-var routeTable = map[string]struct{ pkg, action string }{
+// routeTable is the contract of ARCHITECTURE.md: route → Go package, and the only DynamoDB actions it may call
+// (as the policy lists them). Update and delete read the note after a refused conditional write to tell 404 from
+// 412.
+var routeTable = map[string]struct {
+	pkg    string
+	action any
+}{
 	"POST /notes":        {"github.com/authnotes/authnotes/lambda/createnote", "dynamodb:PutItem"},
 	"GET /notes":         {"github.com/authnotes/authnotes/lambda/listnotes", "dynamodb:Query"},
 	"GET /notes/{id}":    {"github.com/authnotes/authnotes/lambda/getnote", "dynamodb:GetItem"},
-	"PUT /notes/{id}":    {"github.com/authnotes/authnotes/lambda/updatenote", "dynamodb:UpdateItem"},
-	"DELETE /notes/{id}": {"github.com/authnotes/authnotes/lambda/deletenote", "dynamodb:DeleteItem"},
+	"PUT /notes/{id}":    {"github.com/authnotes/authnotes/lambda/updatenote", []any{"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"DELETE /notes/{id}": {"github.com/authnotes/authnotes/lambda/deletenote", []any{"dynamodb:DeleteItem", "dynamodb:GetItem"}},
 }
 
 func TestAuthorizerBoundToThisPoolAndClient(t *testing.T) {

@@ -39,23 +39,26 @@ const (
 	MetadataRoute     = "authnotes:route"
 )
 
-// route is one API route, its handler package and the only DynamoDB action it may call.
+// route is one API route, its handler package and the only DynamoDB actions it may call.
 type route struct {
-	method awsapigatewayv2.HttpMethod
-	path   string
-	id     string
-	pkg    string
-	action string
+	method  awsapigatewayv2.HttpMethod
+	path    string
+	id      string
+	pkg     string
+	actions []string
 }
 
 func (r route) key() string { return string(r.method) + " " + r.path }
 
+// Update and delete may also GetItem: after a refused conditional write the store reads the note to tell 404
+// (gone) from 412 (changed), because dynalite ignores ReturnValuesOnConditionCheckFailure and the same code runs
+// locally and in AWS (lambda/internal/dynamostore).
 var routes = []route{
-	{awsapigatewayv2.HttpMethod_POST, "/notes", "CreateNote", ModulePath + "/lambda/createnote", "dynamodb:PutItem"},
-	{awsapigatewayv2.HttpMethod_GET, "/notes", "ListNotes", ModulePath + "/lambda/listnotes", "dynamodb:Query"},
-	{awsapigatewayv2.HttpMethod_GET, "/notes/{id}", "GetNote", ModulePath + "/lambda/getnote", "dynamodb:GetItem"},
-	{awsapigatewayv2.HttpMethod_PUT, "/notes/{id}", "UpdateNote", ModulePath + "/lambda/updatenote", "dynamodb:UpdateItem"},
-	{awsapigatewayv2.HttpMethod_DELETE, "/notes/{id}", "DeleteNote", ModulePath + "/lambda/deletenote", "dynamodb:DeleteItem"},
+	{awsapigatewayv2.HttpMethod_POST, "/notes", "CreateNote", ModulePath + "/lambda/createnote", []string{"dynamodb:PutItem"}},
+	{awsapigatewayv2.HttpMethod_GET, "/notes", "ListNotes", ModulePath + "/lambda/listnotes", []string{"dynamodb:Query"}},
+	{awsapigatewayv2.HttpMethod_GET, "/notes/{id}", "GetNote", ModulePath + "/lambda/getnote", []string{"dynamodb:GetItem"}},
+	{awsapigatewayv2.HttpMethod_PUT, "/notes/{id}", "UpdateNote", ModulePath + "/lambda/updatenote", []string{"dynamodb:UpdateItem", "dynamodb:GetItem"}},
+	{awsapigatewayv2.HttpMethod_DELETE, "/notes/{id}", "DeleteNote", ModulePath + "/lambda/deletenote", []string{"dynamodb:DeleteItem", "dynamodb:GetItem"}},
 }
 
 // AuthenticatedNotesApi is the construct. Its accessors expose everything it created so an app can extend it.
@@ -247,7 +250,7 @@ func (a *AuthenticatedNotesApi) newFunction(p *props, r route, code awslambda.Co
 		RemovalPolicy: p.removalPolicy,
 	})
 	// An own role per function instead of AWSLambdaBasicExecutionRole: it may write only to its log group and
-	// call only its route's DynamoDB action on this table.
+	// call only its route's DynamoDB actions on this table.
 	role := awsiam.NewRole(a, jsii.String(r.id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("authnotes " + r.key()),
@@ -256,7 +259,7 @@ func (a *AuthenticatedNotesApi) newFunction(p *props, r route, code awslambda.Co
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: jsii.Strings(*logs.LogGroupArn()),
 	}))
-	a.table.Grant(role, jsii.String(r.action))
+	a.table.Grant(role, *jsii.Strings(r.actions...)...)
 	fn := awslambda.NewFunction(a, jsii.String(r.id), &awslambda.FunctionProps{
 		Description:           jsii.String("authnotes " + r.key()),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
