@@ -13,7 +13,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund
 
-deps: node_modules/.package-lock.json ## install the pinned npm tools (aws-cdk CLI, dynalite, amazon-cognito-identity-js) and Go modules
+# aws-cdk ships Go init templates (%name%.template.go): an empty module here keeps `go ... ./...` out of node_modules.
+node_modules/go.mod: node_modules/.package-lock.json
+	printf 'module ignore\n' > $@
+
+deps: node_modules/.package-lock.json node_modules/go.mod ## install the pinned npm tools (aws-cdk CLI, dynalite, amazon-cognito-identity-js) and Go modules
 	go mod download
 
 synth: deps ## synthesize the three stage stacks into cdk.out (templates + arm64 bootstrap bundles)
