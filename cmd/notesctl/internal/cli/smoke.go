@@ -35,17 +35,17 @@ type smokeRun struct {
 	failed bool
 }
 
-func (r *smokeRun) run(name string, fn func() (string, error)) bool {
+func (r *smokeRun) run(name string, fn func() (string, error)) {
 	if r.failed {
 		r.steps = append(r.steps, stepResult{Step: name, Result: "skipped"})
-		return false
+		return
 	}
-	return r.record(name, fn)
+	r.record(name, fn)
 }
 
 func (r *smokeRun) cleanup(name string, fn func() (string, error)) { r.record(name, fn) }
 
-func (r *smokeRun) record(name string, fn func() (string, error)) bool {
+func (r *smokeRun) record(name string, fn func() (string, error)) {
 	start := time.Now()
 	detail, err := fn()
 	s := stepResult{Step: name, Result: "ok", LatencyMs: float64(time.Since(start).Microseconds()) / 1000, Detail: detail}
@@ -53,7 +53,6 @@ func (r *smokeRun) record(name string, fn func() (string, error)) bool {
 		s.Result, s.Detail, r.failed = "FAIL", err.Error(), true
 	}
 	r.steps = append(r.steps, s)
-	return err == nil
 }
 
 // smokeUser is one throwaway user.
@@ -111,7 +110,7 @@ session, signs out, and deletes the users. It prints each step with its latency 
 				return err
 			}
 			if r.failed {
-				return errors.New("smoke test failed: see the FAIL step above")
+				return errors.New("smoke test failed: see the FAIL step in the report")
 			}
 			return nil
 		},
@@ -325,13 +324,15 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 		return "refresh token refused afterwards", nil
 	})
 
-	// Cleanup runs whatever happened above.
+	// Cleanup runs whatever happened above, even after Ctrl-C: throwaway users must not pile up in a real pool.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	if noteLive && alice.signedIn {
-		r.cleanup("clean up: delete note", func() (string, error) { return "", apiA.Delete(ctx, note.ID, 0) })
+		r.cleanup("clean up: delete note", func() (string, error) { return "", apiA.Delete(cctx, note.ID, 0) })
 	}
 	for _, u := range []*smokeUser{bob, alice} {
 		if u.signedUp {
-			r.cleanup("clean up: delete "+u.label, func() (string, error) { return s.deleteUser(ctx, u) })
+			r.cleanup("clean up: delete "+u.label, func() (string, error) { return s.deleteUser(cctx, u) })
 		}
 	}
 	return r, nil

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authnotes/authnotes/cmd/notesctl/internal/cli"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/fakecfn"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/outbox"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/tokencache"
@@ -385,50 +387,60 @@ func TestTwinSmokeAsDeployed(t *testing.T) {
 	}
 }
 
-// TestTwinSmokeFailureCleansUp: when the API is down, smoke exits 1, marks the failed step and skips the rest, and
-// still deletes the throwaway user it created.
+// TestTwinSmokeFailureCleansUp: when the API is down, or the run is interrupted (Ctrl-C) mid-way, smoke exits 1,
+// marks the failed step and skips the rest, and still deletes the throwaway user it created.
 func TestTwinSmokeFailureCleansUp(t *testing.T) {
 	localTwin(t)
 	isolate(t)
-	out := localOutputs(t)
-	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, `{"message":"Service Unavailable"}`)
-	}))
-	t.Cleanup(down.Close)
-	out["ApiUrl"] = down.URL + "/"
-	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", out["CognitoEndpoint"])
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	b, err := json.Marshal(map[string]map[string]string{"NotesApi-dev": out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := writeFile(t, filepath.Join(t.TempDir(), "outputs.json"), string(b))
+	for _, interrupt := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interrupt=%v", interrupt), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out := localOutputs(t)
+			down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if interrupt {
+					cancel() // as Ctrl-C would, while the first API call is in flight
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"message":"Service Unavailable"}`)
+			}))
+			t.Cleanup(down.Close)
+			out["ApiUrl"] = down.URL + "/"
+			t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", out["CognitoEndpoint"])
+			b, err := json.Marshal(map[string]map[string]string{"NotesApi-dev": out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := writeFile(t, filepath.Join(t.TempDir(), "outputs.json"), string(b))
 
-	code, stdout, stderr := notesctl(t, "", "--outputs", file, "--json", "smoke")
-	if code != 1 || !strings.Contains(stderr, "smoke test failed") {
-		t.Fatalf("smoke against a down API = exit %d, stderr %q; want exit 1", code, stderr)
-	}
-	report := decode[struct {
-		Passed bool
-		Steps  []struct{ Step, Result, Detail string }
-	}](t, stdout)
-	results := map[string]string{}
-	for _, s := range report.Steps {
-		results[s.Step] = s.Result
-	}
-	want := map[string]string{
-		"SRP sign-in user A": "ok", "create note": "FAIL", "list notes": "skipped", "sign up user B": "skipped",
-		"clean up: delete user A": "ok",
-	}
-	for step, result := range want {
-		if results[step] != result {
-			t.Errorf("step %q = %q; want %q (report %+v)", step, results[step], result, report.Steps)
-		}
-	}
-	if _, ok := results["clean up: delete user B"]; ok || report.Passed {
-		t.Errorf("report %+v; want failed, and no cleanup for the user B that was never created", report)
+			var stdout, stderr bytes.Buffer
+			code := cli.Run(ctx, []string{"--outputs", file, "--json", "smoke"}, strings.NewReader(""), &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), "smoke test failed") {
+				t.Fatalf("smoke = exit %d, stderr %q; want exit 1", code, stderr.String())
+			}
+			report := decode[struct {
+				Passed bool
+				Steps  []struct{ Step, Result, Detail string }
+			}](t, stdout.String())
+			results := map[string]string{}
+			for _, s := range report.Steps {
+				results[s.Step] = s.Result
+			}
+			want := map[string]string{
+				"SRP sign-in user A": "ok", "create note": "FAIL", "list notes": "skipped", "sign up user B": "skipped",
+				"clean up: delete user A": "ok",
+			}
+			for step, result := range want {
+				if results[step] != result {
+					t.Errorf("step %q = %q; want %q (report %+v)", step, results[step], result, report.Steps)
+				}
+			}
+			if _, ok := results["clean up: delete user B"]; ok || report.Passed {
+				t.Errorf("report %+v; want failed, and no cleanup for the user B that was never created", report)
+			}
+		})
 	}
 }
