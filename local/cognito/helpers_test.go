@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -71,6 +72,8 @@ type env struct {
 	poolID   string
 	clientID string
 	specs    []PoolSpec
+	console  io.Writer
+	addr     string // "127.0.0.1:0" at first, then the port in use, so a restart keeps the issuer
 }
 
 type envOption func(*env)
@@ -83,7 +86,7 @@ func withSpecs(edit func(p *PoolConfig, c *ClientConfig)) envOption {
 // newEnv starts an endpoint on a free port with the fixture's pool, and an SDK client for it.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{}, dir: t.TempDir(), specs: fixtureSpecs(t)}
+	e := &env{t: t, clock: &clock{}, dir: t.TempDir(), specs: fixtureSpecs(t), addr: "127.0.0.1:0"}
 	for _, o := range opts {
 		o(e)
 	}
@@ -93,18 +96,24 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 func (e *env) start() {
 	e.t.Helper()
-	srv, err := NewServer(Options{Addr: "127.0.0.1:0", StateDir: e.dir, Region: "eu-west-1", Pools: e.specs, Now: e.clock.Now})
+	srv, err := NewServer(Options{Addr: e.addr, StateDir: e.dir, Region: "eu-west-1", Pools: e.specs, Now: e.clock.Now, Outbox: e.console})
 	if err != nil {
 		e.t.Fatalf("NewServer() error = %v", err)
 	}
 	e.srv = srv
+	e.addr = strings.TrimPrefix(srv.URL(), "http://")
 	e.t.Cleanup(func() { e.stop() })
 	e.poolID, e.clientID = srv.PoolID(poolLogicalID), srv.ClientID(clientLogicalID)
-	e.api = cip.NewFromConfig(aws.Config{
+	e.api = sdkClient(srv.URL())
+}
+
+// sdkClient is the AWS SDK's Cognito client pointed at url, with dummy credentials and no retries.
+func sdkClient(url string) *cip.Client {
+	return cip.NewFromConfig(aws.Config{
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
 		RetryMaxAttempts: 1,
-	}, func(o *cip.Options) { o.BaseEndpoint = aws.String(srv.URL()) })
+	}, func(o *cip.Options) { o.BaseEndpoint = aws.String(url) })
 }
 
 func (e *env) stop() {
@@ -202,5 +211,3 @@ func readState(t testing.TB, dir string) string {
 	}
 	return string(raw)
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

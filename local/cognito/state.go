@@ -155,10 +155,10 @@ func randomString(alphabet string, n int) string {
 	b := make([]byte, 0, n)
 	buf := make([]byte, 1)
 	// Rejection sampling keeps every character equally likely.
-	limit := byte(256 - 256%len(alphabet))
+	limit := 256 - 256%len(alphabet)
 	for len(b) < n {
 		rand.Read(buf)
-		if buf[0] < limit {
+		if int(buf[0]) < limit {
 			b = append(b, alphabet[int(buf[0])%len(alphabet)])
 		}
 	}

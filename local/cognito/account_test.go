@@ -1,0 +1,249 @@
+package cognito
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+func (e *env) getUser(access string) (*cip.GetUserOutput, error) {
+	return e.api.GetUser(context.Background(), &cip.GetUserInput{AccessToken: &access})
+}
+
+func attrMap(list []types.AttributeType) map[string]string {
+	m := map[string]string{}
+	for _, a := range list {
+		m[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	return m
+}
+
+func TestGetUserAndAccessTokenChecks(t *testing.T) {
+	e := newEnv(t)
+	sub := e.signUp("kim@example.com", goodPassword)
+	tok := e.tokens("kim@example.com", goodPassword)
+	out, err := e.getUser(*tok.AccessToken)
+	if err != nil {
+		t.Fatalf("GetUser() error = %v", err)
+	}
+	a := attrMap(out.UserAttributes)
+	if aws.ToString(out.Username) != sub || a["sub"] != sub || a["email"] != "kim@example.com" || a["email_verified"] != "true" {
+		t.Errorf("GetUser() = %s %v; want username %s with sub, email and email_verified", aws.ToString(out.Username), a, sub)
+	}
+	parts := strings.Split(*tok.AccessToken, ".")
+	tests := []struct {
+		name, token, wantMsg string
+	}{
+		{"ID token", *tok.IdToken, "Invalid Access Token"},
+		{"garbage", "abc.def.ghi", "Invalid Access Token"},
+		{"tampered", parts[0] + "." + parts[1] + "x." + parts[2], "Invalid Access Token"},
+		{"unsigned", parts[0] + "." + parts[1] + ".", "Invalid Access Token"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.getUser(tc.token)
+			wantAPIError(t, err, "NotAuthorizedException")
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("GetUser() error = %v; want %q", err, tc.wantMsg)
+			}
+		})
+	}
+	e.clock.advance(61 * time.Minute)
+	_, err = e.getUser(*tok.AccessToken)
+	if err == nil || !strings.Contains(err.Error(), "Access Token has expired") {
+		t.Errorf("GetUser(expired) error = %v; want Access Token has expired", err)
+	}
+}
+
+func TestGlobalSignOutRevokesEverySession(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("lee@example.com", goodPassword)
+	phone, laptop := e.tokens("lee@example.com", goodPassword), e.tokens("lee@example.com", goodPassword)
+	if _, err := e.api.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: phone.AccessToken}); err != nil {
+		t.Fatalf("GlobalSignOut() error = %v", err)
+	}
+	for _, tok := range []*types.AuthenticationResultType{phone, laptop} {
+		_, err := e.getUser(*tok.AccessToken)
+		if err == nil || !strings.Contains(err.Error(), "revoked") {
+			t.Errorf("GetUser(after sign-out) error = %v; want Access Token has been revoked", err)
+		}
+		_, err = e.api.InitiateAuth(context.Background(), &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+			AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}})
+		wantAPIError(t, err, "NotAuthorizedException")
+	}
+	// The signature is still good: only Cognito itself knows about revocation (the API Gateway authorizer does not).
+	e.claims(*phone.AccessToken)
+	next := e.tokens("lee@example.com", goodPassword)
+	if _, err := e.getUser(*next.AccessToken); err != nil {
+		t.Errorf("GetUser(after signing in again) error = %v", err)
+	}
+}
+
+func TestRevokeTokenRevokesOneSession(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("max@example.com", goodPassword)
+	ctx := context.Background()
+	revoked, kept := e.tokens("max@example.com", goodPassword), e.tokens("max@example.com", goodPassword)
+	if _, err := e.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &e.clientID, Token: revoked.RefreshToken}); err != nil {
+		t.Fatalf("RevokeToken() error = %v", err)
+	}
+	if _, err := e.getUser(*revoked.AccessToken); err == nil {
+		t.Error("GetUser(access token of the revoked session) error = nil; want revoked")
+	}
+	_, err := e.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *revoked.RefreshToken}})
+	wantAPIError(t, err, "NotAuthorizedException")
+	if _, err := e.getUser(*kept.AccessToken); err != nil {
+		t.Errorf("GetUser(other session) error = %v; want it untouched", err)
+	}
+	if _, err := e.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &e.clientID, Token: aws.String("unknown")}); err != nil {
+		t.Errorf("RevokeToken(unknown token) error = %v; want success (RFC 7009)", err)
+	}
+}
+
+func TestRevokeTokenNeedsRevocationEnabled(t *testing.T) {
+	e := newEnv(t, withSpecs(func(_ *PoolConfig, c *ClientConfig) { c.EnableTokenRevocation = false }))
+	_, err := e.api.RevokeToken(context.Background(), &cip.RevokeTokenInput{ClientId: &e.clientID, Token: aws.String("x")})
+	wantAPIError(t, err, "UnsupportedOperationException")
+}
+
+func TestUpdateAndVerifyAttributes(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("ned@example.com", goodPassword)
+	tok := e.tokens("ned@example.com", goodPassword)
+	ctx := context.Background()
+	out, err := e.api.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: tok.AccessToken,
+		UserAttributes: attrs("name", "Ned", "email", "ned@example.org")})
+	if err != nil {
+		t.Fatalf("UpdateUserAttributes() error = %v", err)
+	}
+	if len(out.CodeDeliveryDetailsList) != 1 || aws.ToString(out.CodeDeliveryDetailsList[0].Destination) != "n***@e***" {
+		t.Errorf("UpdateUserAttributes() deliveries = %+v; want a code to the new e-mail", out.CodeDeliveryDetailsList)
+	}
+	u, _ := e.getUser(*tok.AccessToken)
+	if a := attrMap(u.UserAttributes); a["name"] != "Ned" || a["email"] != "ned@example.org" || a["email_verified"] != "false" {
+		t.Errorf("attributes after update = %v; want name Ned, new unverified e-mail", a)
+	}
+	_, err = e.api.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: tok.AccessToken, AttributeName: aws.String("email"), Code: aws.String("999999x")})
+	wantAPIError(t, err, "CodeMismatchException")
+	if _, err := e.api.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: tok.AccessToken, AttributeName: aws.String("email"),
+		Code: aws.String(e.lastCode("ned@example.org"))}); err != nil {
+		t.Fatalf("VerifyUserAttribute() error = %v", err)
+	}
+	u, _ = e.getUser(*tok.AccessToken)
+	if a := attrMap(u.UserAttributes); a["email_verified"] != "true" {
+		t.Errorf("email_verified after verification = %q; want true", a["email_verified"])
+	}
+	e.tokens("ned@example.org", goodPassword)
+
+	e.signUp("other@example.com", goodPassword)
+	for _, tc := range []struct {
+		name  string
+		attrs []types.AttributeType
+		want  string
+	}{
+		{"taken e-mail", attrs("email", "other@example.com"), "AliasExistsException"},
+		{"sub", attrs("sub", "x"), "InvalidParameterException"},
+		{"unknown attribute", attrs("shoe_size", "44"), "InvalidParameterException"},
+		{"verified flag", attrs("email_verified", "true"), "NotAuthorizedException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.api.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: tok.AccessToken, UserAttributes: tc.attrs})
+			wantAPIError(t, err, tc.want)
+		})
+	}
+	if _, err := e.api.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: tok.AccessToken, UserAttributes: attrs("custom:team", "blue")}); err != nil {
+		t.Errorf("UpdateUserAttributes(custom attribute) error = %v", err)
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("oli@example.com", goodPassword)
+	tok := e.tokens("oli@example.com", goodPassword)
+	ctx := context.Background()
+	change := func(prev, next string) error {
+		_, err := e.api.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: tok.AccessToken, PreviousPassword: &prev, ProposedPassword: &next})
+		return err
+	}
+	const newPassword = "Battery-staple-7?"
+	wantAPIError(t, change("Wrong-horse-9!", newPassword), "NotAuthorizedException")
+	wantAPIError(t, change(goodPassword, "weak"), "InvalidPasswordException")
+	if err := change(goodPassword, newPassword); err != nil {
+		t.Fatalf("ChangePassword() error = %v", err)
+	}
+	_, err := e.passwordAuth("oli@example.com", goodPassword)
+	wantAPIError(t, err, "NotAuthorizedException")
+	e.tokens("oli@example.com", newPassword)
+	if res, err := e.srpSignIn("oli@example.com", newPassword); err != nil || res.Tokens == nil {
+		t.Errorf("SRP with the new password = %v, %v; want tokens", res, err)
+	}
+}
+
+func TestForgotPassword(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("pam@example.com", goodPassword)
+	ctx := context.Background()
+	out, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("pam@example.com")})
+	if err != nil {
+		t.Fatalf("ForgotPassword() error = %v", err)
+	}
+	if aws.ToString(out.CodeDeliveryDetails.Destination) != "p***@e***" {
+		t.Errorf("ForgotPassword() destination = %s; want p***@e***", aws.ToString(out.CodeDeliveryDetails.Destination))
+	}
+	code := e.lastCode("pam@example.com")
+	const newPassword = "Battery-staple-7?"
+	confirm := func(user, code, pw string) error {
+		_, err := e.api.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: &e.clientID, Username: &user, ConfirmationCode: &code, Password: &pw})
+		return err
+	}
+	wantAPIError(t, confirm("pam@example.com", code, "weak"), "InvalidPasswordException")
+	wantAPIError(t, confirm("pam@example.com", "x"+code[1:], newPassword), "CodeMismatchException")
+	wantAPIError(t, confirm("nobody@example.com", code, newPassword), "CodeMismatchException")
+	if err := confirm("pam@example.com", code, newPassword); err != nil {
+		t.Fatalf("ConfirmForgotPassword() error = %v", err)
+	}
+	wantAPIError(t, confirm("pam@example.com", code, newPassword), "ExpiredCodeException")
+	_, err = e.passwordAuth("pam@example.com", goodPassword)
+	wantAPIError(t, err, "NotAuthorizedException")
+	e.tokens("pam@example.com", newPassword)
+
+	if _, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("nobody@example.com")}); err != nil {
+		t.Errorf("ForgotPassword(unknown) error = %v; want a pretend delivery", err)
+	}
+	// A reset code is valid for an hour.
+	e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("pam@example.com")})
+	code = e.lastCode("pam@example.com")
+	e.clock.advance(61 * time.Minute)
+	wantAPIError(t, confirm("pam@example.com", code, "Another-pass-8#"), "ExpiredCodeException")
+}
+
+func TestForgotPasswordNeedsAVerifiedDestination(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("una@example.com"), Password: aws.String(goodPassword)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("una@example.com")})
+	wantAPIError(t, err, "InvalidParameterException")
+}
+
+func TestDeleteUser(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("quinn@example.com", goodPassword)
+	tok := e.tokens("quinn@example.com", goodPassword)
+	if _, err := e.api.DeleteUser(context.Background(), &cip.DeleteUserInput{AccessToken: tok.AccessToken}); err != nil {
+		t.Fatalf("DeleteUser() error = %v", err)
+	}
+	_, err := e.getUser(*tok.AccessToken)
+	wantAPIError(t, err, "NotAuthorizedException")
+	_, err = e.passwordAuth("quinn@example.com", goodPassword)
+	wantAPIError(t, err, "NotAuthorizedException")
+	// The e-mail is free again.
+	e.signUp("quinn@example.com", goodPassword)
+}

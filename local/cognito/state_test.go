@@ -1,0 +1,132 @@
+package cognito
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+func TestRestartKeepsEverything(t *testing.T) {
+	e := newEnv(t)
+	sub := e.signUp("yan@example.com", goodPassword)
+	tok := e.tokens("yan@example.com", goodPassword)
+	signedOut := e.tokens("yan@example.com", goodPassword)
+	ctx := context.Background()
+	if _, err := e.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &e.clientID, Token: signedOut.RefreshToken}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("zed@example.com"), Password: aws.String(goodPassword)}); err != nil {
+		t.Fatal(err)
+	}
+	code := e.lastCode("zed@example.com")
+	poolID, clientID, issuer := e.poolID, e.clientID, e.srv.Issuer(e.poolID)
+
+	e.restart()
+
+	if e.poolID != poolID || e.clientID != clientID {
+		t.Fatalf("after restart pool/client = %s/%s; want %s/%s", e.poolID, e.clientID, poolID, clientID)
+	}
+	if got, err := e.getUser(*tok.AccessToken); err != nil || aws.ToString(got.Username) != sub {
+		t.Errorf("GetUser(token from before the restart) = %v, %v; want the user (same signing key, same session)", got, err)
+	}
+	if _, err := e.getUser(*signedOut.AccessToken); err == nil {
+		t.Error("GetUser(revoked before the restart) error = nil; want the revocation kept")
+	}
+	if _, err := e.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}}); err != nil {
+		t.Errorf("refresh with a token from before the restart error = %v", err)
+	}
+	e.tokens("yan@example.com", goodPassword)
+	if res, err := e.srpSignIn("yan@example.com", goodPassword); err != nil || res.Tokens == nil {
+		t.Errorf("SRP after restart = %v, %v; want tokens", res, err)
+	}
+	if _, err := e.api.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &e.clientID, Username: aws.String("zed@example.com"), ConfirmationCode: &code}); err != nil {
+		t.Errorf("ConfirmSignUp(code sent before the restart) error = %v", err)
+	}
+	if got := e.srv.Issuer(e.poolID); got != issuer {
+		t.Errorf("issuer after restart = %s; want %s", got, issuer)
+	}
+}
+
+func TestStateFileHoldsNoPasswords(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("secret@example.com", goodPassword)
+	e.stop()
+	raw := readState(t, e.dir)
+	for _, leak := range []string{goodPassword, strings.ToLower(goodPassword)} {
+		if strings.Contains(raw, leak) {
+			t.Errorf("state file contains the password %q", leak)
+		}
+	}
+	if !strings.Contains(raw, `"verifier"`) || !strings.Contains(raw, `"salt"`) {
+		t.Error("state file has no salt/verifier for the user")
+	}
+	info, err := os.Stat(filepath.Join(e.dir, stateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("state file mode = %v; want 0600 (it holds signing keys)", info.Mode().Perm())
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(e.dir, ".cognito-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestCorruptStateIsAClearError(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, stateFile), []byte(`{"version": 1, "pools": {`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewServer(Options{Addr: "127.0.0.1:0", StateDir: dir, Pools: fixtureSpecs(t)})
+	if err == nil || !strings.Contains(err.Error(), stateFile) {
+		t.Fatalf("NewServer(corrupt state) error = %v; want one naming the file", err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, stateFile)); string(raw) != `{"version": 1, "pools": {` {
+		t.Error("the corrupt state file was overwritten; want it left for the user to inspect")
+	}
+}
+
+func TestNewServerErrors(t *testing.T) {
+	specs := fixtureSpecs(t)
+	noClients := []PoolSpec{{LogicalID: "P", Config: specs[0].Config}}
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no pools", Options{Addr: "127.0.0.1:0"}, "no user pool"},
+		{"pool without client", Options{Addr: "127.0.0.1:0", Pools: noClients}, "no app client"},
+		{"bad address", Options{Addr: "256.0.0.1:1", Pools: specs}, "listen"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewServer(tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("NewServer() error = %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRandomStringUsesTheWholeAlphabet(t *testing.T) {
+	for _, alphabet := range []string{"01", "23456789", alnum, lowerAlnum} {
+		seen := map[rune]bool{}
+		for _, r := range randomString(alphabet, 2000) {
+			if !strings.ContainsRune(alphabet, r) {
+				t.Fatalf("randomString(%q) produced %q", alphabet, r)
+			}
+			seen[r] = true
+		}
+		if len(seen) != len(alphabet) {
+			t.Errorf("randomString(%q) used %d of %d characters", alphabet, len(seen), len(alphabet))
+		}
+	}
+}
