@@ -29,6 +29,8 @@ type functionSpec struct {
 	props     map[string]any
 	goPackage string
 	arch      string // Lambda architecture: x86_64 or arm64
+	assetDir  string // the staged asset, when it runs on this host
+	why       string // why the twin builds the package itself instead
 }
 
 // functionName is the FunctionName property, else a readable stable name from the construct path
@@ -55,6 +57,33 @@ func architecture(props map[string]any) string {
 		}
 	}
 	return "x86_64"
+}
+
+// locate decides where the function's bootstrap comes from: the staged asset when it runs on this host, else a
+// host build of the Go package the construct recorded (why says the reason).
+func (s *functionSpec) locate(st *cfn.Stack) error {
+	s.arch = architecture(s.props)
+	ok, err := runnable(s.arch)
+	if err != nil {
+		return fmt.Errorf("function %s: %w", s.res.Path(), err)
+	}
+	switch dir, aerr := st.AssetDir(s.res.Properties["Code"]); {
+	case !ok:
+		s.why = "is built for " + s.arch
+	case aerr != nil:
+		s.why = "cannot be used (" + aerr.Error() + ")"
+	default:
+		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+			// A stack that was not selected at synth time is not bundled.
+			s.why = "has no bootstrap in " + dir
+		} else {
+			s.assetDir = dir
+		}
+	}
+	if s.why != "" && s.goPackage == "" {
+		return fmt.Errorf("function %s %s and has no %s metadata: the twin cannot build it for this host", s.res.Path(), s.why, metaGoPackage)
+	}
+	return nil
 }
 
 // runnable reports whether the asset's bootstrap runs on this host: provided runtimes are Linux executables.
@@ -92,7 +121,7 @@ func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*function
 			}
 		}
 		start := time.Now()
-		fmt.Fprintf(log, "twin: building %s for %s/%s (the asset is built for %s)\n", s.goPackage, runtime.GOOS, runtime.GOARCH, s.arch)
+		fmt.Fprintf(log, "twin: building %s for %s/%s (the asset %s)\n", s.goPackage, runtime.GOOS, runtime.GOARCH, s.why)
 		if err := goBuild(ctx, repoDir, s.goPackage, dir); err != nil {
 			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
 		}

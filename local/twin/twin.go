@@ -219,15 +219,10 @@ func (t *Twin) start(ctx context.Context) error {
 		if s.props, err = rv.Properties(s.res); err != nil {
 			return err
 		}
-		s.arch = architecture(s.props)
-		ok, err := runnable(s.arch)
-		if err != nil {
-			return fmt.Errorf("function %s: %w", s.res.Path(), err)
+		if err := s.locate(st); err != nil {
+			return err
 		}
-		if !ok {
-			if s.goPackage == "" {
-				return fmt.Errorf("function %s is built for %s and has no %s metadata: the twin cannot rebuild it for this host", s.res.Path(), s.arch, metaGoPackage)
-			}
+		if s.why != "" {
 			rebuild = append(rebuild, s)
 		}
 	}
@@ -239,9 +234,7 @@ func (t *Twin) start(ctx context.Context) error {
 	for _, s := range fnSpecs {
 		dir, ok := built[s.res.LogicalID]
 		if !ok {
-			if dir, err = st.AssetDir(s.res.Properties["Code"]); err != nil {
-				return fmt.Errorf("function %s: %w", s.res.Path(), err)
-			}
+			dir = s.assetDir
 		}
 		cfg, err := runtimeConfig(s, dir, region, account, t.db.Endpoint(), log)
 		if err != nil {
