@@ -188,7 +188,11 @@ func TestNotesEndToEnd(t *testing.T) {
 	})
 
 	t.Run("a restart keeps users and notes", func(t *testing.T) {
+		builds := strings.Count(twinLog.String(), "twin: building ")
 		restartTwin(t)
+		if n := strings.Count(twinLog.String(), "twin: building "); n != builds {
+			t.Errorf("the restart rebuilt %d functions; want the host builds reused", n-builds)
+		}
 		e := newEnv(t, current)
 		access := aws.ToString(e.signIn(alice).AccessToken)
 		r := e.call("GET", "/notes/"+noteID1, access, "")
