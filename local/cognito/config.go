@@ -410,8 +410,8 @@ func resolveSome(rv *cfn.Resolver, r cfn.Resource, keys []string) (map[string]an
 	return out, nil
 }
 
-// SpecsFromStack reads every user pool of a synthesized stack with its app clients. A client belongs to the pool
-// its UserPoolId property refers to with Ref.
+// SpecsFromStack reads every user pool of a synthesized stack with its app clients (none for a stack without
+// Cognito). A client belongs to the pool its UserPoolId property refers to with Ref.
 func SpecsFromStack(st *cfn.Stack) ([]PoolSpec, error) {
 	rv := &cfn.Resolver{Template: st.Template, Region: st.Region, Account: st.Account, StackName: st.Name}
 	var specs []PoolSpec
@@ -444,9 +444,6 @@ func SpecsFromStack(st *cfn.Stack) ([]PoolSpec, error) {
 			return nil, fmt.Errorf("%s (%s): %w", r.Path(), r.LogicalID, err)
 		}
 		specs[i].Clients = append(specs[i].Clients, ClientSpec{LogicalID: r.LogicalID, Config: cfg})
-	}
-	if len(specs) == 0 {
-		return nil, fmt.Errorf("stack %s has no AWS::Cognito::UserPool", st.Name)
 	}
 	return specs, nil
 }

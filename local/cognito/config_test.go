@@ -114,7 +114,6 @@ func TestSpecsFromStackErrors(t *testing.T) {
 		resources string
 		want      string
 	}{
-		{"no pool", `{}`, "no AWS::Cognito::UserPool"},
 		{"client of an unknown pool", `{"P": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
 			"C": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": "eu-west-1_literal"}}}`, "UserPoolId must be a Ref"},
 		{"unresolvable property the emulator reads", `{"P": {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": {"Ref": "Nowhere"}}}}`, "UserPoolName"},
