@@ -64,7 +64,8 @@ type Twin struct {
 	apiLn     net.Listener
 	apiURL    string
 	outputs   map[string]string
-	served    chan error
+	// region and account of the stack, or stand-ins for an environment-agnostic one.
+	region, account string
 }
 
 // Start brings the stage up. On error everything started so far is stopped again.
@@ -72,7 +73,7 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	t := &Twin{opts: opts, served: make(chan error, 1)}
+	t := &Twin{opts: opts}
 	if err := t.start(ctx); err != nil {
 		_ = t.Close()
 		return nil, err
@@ -81,13 +82,44 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 }
 
 func (t *Twin) start(ctx context.Context) error {
-	opts := t.opts
-	log := opts.Log
-	stackName := "NotesApi-" + opts.Stage
+	if err := t.loadStack(ctx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(t.opts.StateDir, 0o755); err != nil {
+		return fmt.Errorf("create the state directory: %w", err)
+	}
+	phys := newPhysical(t.stack, t.region, t.account)
+	tables, err := t.startDynamoDB(ctx, phys)
+	if err != nil {
+		return err
+	}
+	localIssuer, err := t.startCognito(phys)
+	if err != nil {
+		return err
+	}
+	// The API's address is known before the functions start, so their environment may refer to it.
+	if err := t.listenAPI(phys); err != nil {
+		return err
+	}
+	invokers, err := t.startFunctions(ctx, phys)
+	if err != nil {
+		return err
+	}
+	rv := phys.resolver(t.stack)
+	if err := t.serveAPI(rv, invokers, localIssuer); err != nil {
+		return err
+	}
+	t.outputs, err = t.writeOutputs(rv, tables)
+	return err
+}
 
-	var err error
+// loadStack synthesizes the stage when the assembly is missing or older than the sources, then reads it.
+func (t *Twin) loadStack(ctx context.Context) error {
+	opts, log := t.opts, t.opts.Log
+	stackName := "NotesApi-" + opts.Stage
 	reason := ""
 	if !opts.NoSynth {
+		var err error
 		if reason, err = staleness(opts.RepoDir, opts.AssemblyDir); err != nil {
 			return err
 		}
@@ -110,41 +142,43 @@ func (t *Twin) start(ctx context.Context) error {
 	if t.stack, err = asm.Stack(stackName); err != nil {
 		return fmt.Errorf("%w (stacks in %s: %s)", err, opts.AssemblyDir, strings.Join(asm.StackNames(), ", "))
 	}
-	st := t.stack
-	region, account := st.Region, st.Account
-	if region == "" {
-		region = defaultRegion
+	t.region, t.account = t.stack.Region, t.stack.Account
+	if t.region == "" {
+		t.region = defaultRegion
 	}
-	if account == "" {
-		account = defaultAccount
+	if t.account == "" {
+		t.account = defaultAccount
 	}
-	if err := os.MkdirAll(opts.StateDir, 0o755); err != nil {
-		return fmt.Errorf("create the state directory: %w", err)
-	}
-	phys := newPhysical(st, region, account)
+	return nil
+}
 
-	// DynamoDB: dynalite with the stack's tables.
-	t.db, err = dynalite.Start(ctx, dynalite.Options{Addr: opts.DynamoDBAddr, Dir: filepath.Join(opts.StateDir, "dynamodb"), Log: prefixed(log, "[dynalite] ")})
+// startDynamoDB starts dynalite and creates the stack's tables (keys and indexes) unless they exist.
+func (t *Twin) startDynamoDB(ctx context.Context, phys *physical) ([]string, error) {
+	st, log := t.stack, t.opts.Log
+	dir := filepath.Join(t.opts.StateDir, "dynamodb")
+	var err error
+	t.db, err = dynalite.Start(ctx, dynalite.Options{Addr: t.opts.DynamoDBAddr, Dir: dir, Log: prefixed(log, "[dynalite] ")})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintf(log, "twin: DynamoDB (dynalite) on %s, data in %s\n", t.db.Endpoint(), filepath.Join(opts.StateDir, "dynamodb"))
-	db := dynamoClient(t.db.Endpoint(), region)
+	fmt.Fprintf(log, "twin: DynamoDB (dynalite) on %s, data in %s\n", t.db.Endpoint(), dir)
+	db := dynamoClient(t.db.Endpoint(), t.region)
+	rv := phys.resolver(st)
 	var tables []string
 	for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"} {
 		for _, r := range st.Template.OfType(typ) {
-			props, err := phys.resolver(st).Properties(r)
+			props, err := rv.Properties(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			def, err := parseTable(r, props)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			name := tableName(st.Name, r, props)
 			created, err := ensureTable(ctx, db, name, def)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			phys.set(r.LogicalID, typ, name, nil)
 			tables = append(tables, name)
@@ -155,46 +189,56 @@ func (t *Twin) start(ctx context.Context) error {
 			fmt.Fprintf(log, "twin: table %s %s\n", name, verb)
 		}
 	}
+	return tables, nil
+}
 
-	// Cognito: the stack's user pools and app clients.
-	specs, err := cognito.SpecsFromStack(st)
-	if err != nil {
-		return err
+// startCognito serves the stack's user pools and app clients. It returns the local issuer of a pool ID, "" for a
+// pool that is not served here.
+func (t *Twin) startCognito(phys *physical) (func(poolID string) string, error) {
+	local := map[string]bool{}
+	issuer := func(poolID string) string {
+		if !local[poolID] {
+			return ""
+		}
+		return t.idp.Issuer(poolID)
 	}
-	localPools := map[string]bool{}
-	if len(specs) > 0 {
-		t.idp, err = cognito.NewServer(cognito.Options{
-			Addr: opts.CognitoAddr, StateDir: filepath.Join(opts.StateDir, "cognito"), Region: region, Pools: specs,
-			Outbox: prefixed(log, "[cognito] "),
+	specs, err := cognito.SpecsFromStack(t.stack)
+	if err != nil || len(specs) == 0 {
+		return issuer, err
+	}
+	t.idp, err = cognito.NewServer(cognito.Options{
+		Addr: t.opts.CognitoAddr, StateDir: filepath.Join(t.opts.StateDir, "cognito"), Region: t.region, Pools: specs,
+		Outbox: prefixed(t.opts.Log, "[cognito] "),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range specs {
+		id := t.idp.PoolID(p.LogicalID)
+		local[id] = true
+		phys.set(p.LogicalID, "AWS::Cognito::UserPool", id, map[string]string{
+			"UserPoolId":   id,
+			"ProviderName": fmt.Sprintf("cognito-idp.%s.amazonaws.com/%s", t.region, id),
+			"ProviderURL":  fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", t.region, id),
 		})
-		if err != nil {
-			return err
+		for _, c := range p.Clients {
+			phys.set(c.LogicalID, "AWS::Cognito::UserPoolClient", t.idp.ClientID(c.LogicalID), map[string]string{"ClientSecret": ""})
 		}
-		for _, p := range specs {
-			id := t.idp.PoolID(p.LogicalID)
-			localPools[id] = true
-			phys.set(p.LogicalID, "AWS::Cognito::UserPool", id, map[string]string{
-				"UserPoolId":   id,
-				"ProviderName": fmt.Sprintf("cognito-idp.%s.amazonaws.com/%s", region, id),
-				"ProviderURL":  fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", region, id),
-			})
-			for _, c := range p.Clients {
-				phys.set(c.LogicalID, "AWS::Cognito::UserPoolClient", t.idp.ClientID(c.LogicalID), map[string]string{"ClientSecret": ""})
-			}
-			fmt.Fprintf(log, "twin: Cognito user pool %s on %s\n", id, t.idp.URL())
-		}
+		fmt.Fprintf(t.opts.Log, "twin: Cognito user pool %s on %s\n", id, t.idp.URL())
 	}
+	return issuer, nil
+}
 
-	// The API's address is known before the functions start, so their environment may refer to it.
-	apiLn, err := net.Listen("tcp", opts.APIAddr)
+// listenAPI binds the API's address and gives the API Gateway resources their physical IDs.
+func (t *Twin) listenAPI(phys *physical) error {
+	st := t.stack
+	ln, err := net.Listen("tcp", t.opts.APIAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s for the API: %w (is another twin running?)", opts.APIAddr, err)
+		return fmt.Errorf("listen on %s for the API: %w (is another twin running?)", t.opts.APIAddr, err)
 	}
-	t.apiLn = apiLn
-	t.apiURL = "http://" + apiLn.Addr().String() + "/"
-	t.api = &http.Server{ReadHeaderTimeout: 10 * time.Second}
-	apis := st.Template.OfType("AWS::ApiGatewayV2::Api")
-	for _, a := range apis {
+	t.apiLn = ln
+	t.apiURL = "http://" + ln.Addr().String() + "/"
+	for _, a := range st.Template.OfType("AWS::ApiGatewayV2::Api") {
 		id := shortID(st.Name+"/"+a.LogicalID, 10)
 		phys.set(a.LogicalID, a.Type, id, map[string]string{"ApiId": id, "ApiEndpoint": strings.TrimSuffix(t.apiURL, "/")})
 	}
@@ -207,42 +251,52 @@ func (t *Twin) start(ctx context.Context) error {
 		name, _ := r.Properties["StageName"].(string)
 		phys.set(r.LogicalID, r.Type, name, nil)
 	}
+	return nil
+}
 
-	// Lambda functions: names first (their ARNs may appear in other functions' environment), then processes.
-	fnSpecs, err := t.functionSpecs(phys)
-	if err != nil {
-		return err
+// startFunctions gives every function its name first (ARNs may appear in other functions' environment), then
+// builds for the host what cannot run as staged, and starts a runtime per function. It returns them by ARN.
+func (t *Twin) startFunctions(ctx context.Context, phys *physical) (map[string]gateway.Invoker, error) {
+	st := t.stack
+	taken := map[string]bool{}
+	var specs []*functionSpec
+	for _, r := range st.Template.OfType("AWS::Lambda::Function") {
+		name := functionName(st.Name, r, taken)
+		taken[name] = true
+		phys.set(r.LogicalID, r.Type, name, nil)
+		specs = append(specs, &functionSpec{res: r, name: name, goPackage: r.MetadataString(metaGoPackage)})
 	}
 	rv := phys.resolver(st)
 	var rebuild []*functionSpec
-	for _, s := range fnSpecs {
+	for _, s := range specs {
+		var err error
 		if s.props, err = rv.Properties(s.res); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.locate(st); err != nil {
-			return err
+			return nil, err
 		}
 		if s.why != "" {
 			rebuild = append(rebuild, s)
 		}
 	}
-	built, err := hostBuilds(ctx, opts.RepoDir, filepath.Join(opts.StateDir, "build"), rebuild, log)
+	built, err := hostBuilds(ctx, t.opts.RepoDir, filepath.Join(t.opts.StateDir, "build"), rebuild, t.opts.Log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	invokers := map[string]gateway.Invoker{}
-	for _, s := range fnSpecs {
+	for _, s := range specs {
 		dir, ok := built[s.res.LogicalID]
 		if !ok {
 			dir = s.assetDir
 		}
-		cfg, err := runtimeConfig(s, dir, region, account, t.db.Endpoint(), log)
+		cfg, err := runtimeConfig(s, dir, t.region, t.account, t.db.Endpoint(), t.opts.Log)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fn, err := lambdaruntime.Start(cfg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		t.functions = append(t.functions, fn)
 		invokers[phys.attrs[s.res.LogicalID]["Arn"]] = fn
@@ -250,21 +304,19 @@ func (t *Twin) start(ctx context.Context) error {
 		if route == "" {
 			route = "-"
 		}
-		fmt.Fprintf(log, "twin: function %s (%s) from %s\n", s.name, route, dir)
+		fmt.Fprintf(t.opts.Log, "twin: function %s (%s) from %s\n", s.name, route, dir)
 	}
+	return invokers, nil
+}
 
-	// The gateway.
-	gcfg, stage, err := apiConfig(st, apiInputs{rv: rv, functions: invokers, localIssuer: func(poolID string) string {
-		if !localPools[poolID] {
-			return ""
-		}
-		return t.idp.Issuer(poolID)
-	}})
+// serveAPI configures the gateway from the template and starts serving on the bound listener.
+func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, localIssuer func(string) string) error {
+	gcfg, stage, err := apiConfig(t.stack, apiInputs{rv: rv, functions: invokers, localIssuer: localIssuer})
 	if err != nil {
 		return err
 	}
-	gcfg.Region, gcfg.AccountID = region, account
-	gcfg.AccessLog = prefixed(log, "[access] ")
+	gcfg.Region, gcfg.AccountID = t.region, t.account
+	gcfg.AccessLog = prefixed(t.opts.Log, "[access] ")
 	gw, err := gateway.New(gcfg)
 	if err != nil {
 		return err
@@ -275,12 +327,10 @@ func (t *Twin) start(ctx context.Context) error {
 		handler = http.StripPrefix("/"+stage, gw)
 		t.apiURL += stage + "/"
 	}
-	t.api.Handler = handler
-	go func() { t.served <- t.api.Serve(apiLn) }()
-	fmt.Fprintf(log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
-
-	t.outputs, err = t.writeOutputs(rv, tables)
-	return err
+	t.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = t.api.Serve(t.apiLn) }() // returns http.ErrServerClosed on Close
+	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
+	return nil
 }
 
 func (o *Options) defaults() error {
@@ -313,19 +363,6 @@ func (o *Options) defaults() error {
 		o.Log = os.Stderr
 	}
 	return nil
-}
-
-func (t *Twin) functionSpecs(phys *physical) ([]*functionSpec, error) {
-	st := t.stack
-	taken := map[string]bool{}
-	var specs []*functionSpec
-	for _, r := range st.Template.OfType("AWS::Lambda::Function") {
-		name := functionName(st.Name, r, taken)
-		taken[name] = true
-		phys.set(r.LogicalID, r.Type, name, nil)
-		specs = append(specs, &functionSpec{res: r, name: name, goPackage: r.MetadataString(metaGoPackage)})
-	}
-	return specs, nil
 }
 
 // writeOutputs resolves the stack outputs with local values, adds CognitoEndpoint, and writes
