@@ -20,9 +20,8 @@ type jwtContext struct {
 // refused, setting WWW-Authenticate as RFC 6750 describes.
 func (g *Gateway) authorize(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *route, x *exchange) (*jwtContext, int) {
 	a := g.cfg.Authorizers[rt.Authorizer]
-	srcs, _ := identitySources(a.IdentitySource) // validated in New
 	var token string
-	for _, s := range srcs {
+	for _, s := range g.sources[rt.Authorizer] {
 		v := ""
 		if s.header != "" {
 			v = strings.Join(r.Header.Values(s.header), ",")

@@ -96,6 +96,7 @@ type Config struct {
 type Gateway struct {
 	cfg       Config
 	routes    []*route
+	sources   map[string][]identitySource // by authorizer ID
 	bucket    *bucket
 	accessLog *accessLog
 }
@@ -120,7 +121,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg}
+	g := &Gateway{cfg: cfg, sources: map[string][]identitySource{}}
 	seen := map[string]bool{}
 	for _, r := range cfg.Routes {
 		pr, err := parseRoute(r)
@@ -142,9 +143,11 @@ func New(cfg Config) (*Gateway, error) {
 			if a.Verifier == nil {
 				return nil, fmt.Errorf("authorizer %q: no verifier", r.Authorizer)
 			}
-			if _, err := identitySources(a.IdentitySource); err != nil {
+			srcs, err := identitySources(a.IdentitySource)
+			if err != nil {
 				return nil, fmt.Errorf("authorizer %q: %w", r.Authorizer, err)
 			}
+			g.sources[r.Authorizer] = srcs
 		}
 		g.routes = append(g.routes, pr)
 	}

@@ -546,10 +546,20 @@ func TestNewValidates(t *testing.T) {
 		{name: "duplicate", routes: []Route{{Key: "GET /x", Function: fn}, {Key: "GET /x", Function: fn}}, want: "defined twice"},
 		{name: "unknown authorizer", routes: []Route{{Key: "GET /x", Function: fn, Authorizer: "nope"}}, want: `unknown authorizer "nope"`},
 		{name: "no function", routes: []Route{{Key: "GET /x"}}, want: "no integration function"},
+		{name: "no verifier", routes: []Route{{Key: "GET /x", Function: fn, Authorizer: "noverifier"}}, want: `authorizer "noverifier": no verifier`},
+		{name: "bad identity source", routes: []Route{{Key: "GET /x", Function: fn, Authorizer: "body"}}, want: `identity source "$request.body.token"`},
+	}
+	verifier, err := jwtauth.NewVerifier(jwtauth.StaticKeys{}, jwtauth.Expect{Issuer: testIssuer, Audiences: []string{testClient}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorizers := map[string]Authorizer{
+		"noverifier": {},
+		"body":       {IdentitySource: []string{"$request.body.token"}, Verifier: verifier},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(Config{Routes: tt.routes})
+			_, err := New(Config{Routes: tt.routes, Authorizers: authorizers})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New() = %v; want an error containing %q", err, tt.want)
 			}
