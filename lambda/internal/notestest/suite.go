@@ -280,6 +280,68 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) notes.Store) {
 		}
 	})
 
+	t.Run("concurrent updates without If-Match each increment the version", func(t *testing.T) {
+		_, svc := setup(t)
+		n := mustCreate(t, svc, Alice, notes.Input{Content: "counter"})
+		const writers = 8
+		versions := make(chan int64, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				got, err := svc.Update(ctx, Alice, n.ID, notes.Input{Content: fmt.Sprintf("writer %d", w)}, notes.Precondition{})
+				if err != nil {
+					t.Errorf("writer %d: Update() error = %v", w, err)
+					return
+				}
+				versions <- got.Version
+			})
+		}
+		wg.Wait()
+		close(versions)
+		// A read-modify-write of the version would hand two writers the same number.
+		seen := map[int64]bool{}
+		for v := range versions {
+			if seen[v] {
+				t.Errorf("two writers were both given version %d", v)
+			}
+			seen[v] = true
+		}
+		if got, _ := svc.Get(ctx, Alice, n.ID); got.Version != writers+1 {
+			t.Errorf("version after %d writers = %d; want %d (no lost increment)", writers, got.Version, writers+1)
+		}
+	})
+
+	t.Run("notes created in the same millisecond list newest first", func(t *testing.T) {
+		st := newStore(t)
+		frozen := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		svc := notes.NewService(st, notes.WithClock(func() time.Time { return frozen }))
+		var want []string
+		for i := range 7 {
+			n := mustCreate(t, svc, Alice, notes.Input{Content: fmt.Sprintf("note %d", i)})
+			want = append([]string{n.ID}, want...)
+		}
+		got, _ := listAll(t, svc, Alice, 2)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("listed IDs mismatch, want newest first (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("timestamps come back in UTC", func(t *testing.T) {
+		_, svc := setup(t)
+		n := mustCreate(t, svc, Alice, notes.Input{Content: "x"})
+		updated, err := svc.Update(ctx, Alice, n.ID, notes.Input{Content: "y"}, notes.Precondition{})
+		if err != nil {
+			t.Fatalf("Update() error = %v", err)
+		}
+		got, _ := svc.Get(ctx, Alice, n.ID)
+		page, _ := svc.List(ctx, Alice, 1, "")
+		for name, n := range map[string]notes.Note{"Update": updated, "Get": got, "List": page.Items[0]} {
+			if n.CreatedAt.Location() != time.UTC || n.UpdatedAt.Location() != time.UTC {
+				t.Errorf("%s() times %v, %v; want UTC (RFC 3339 with Z)", name, n.CreatedAt, n.UpdatedAt)
+			}
+		}
+	})
+
 	t.Run("concurrent updates with If-Match lose no write", func(t *testing.T) {
 		_, svc := setup(t)
 		n := mustCreate(t, svc, Alice, notes.Input{Content: "counter"})
