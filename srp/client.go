@@ -20,7 +20,7 @@ func NewClient(poolID string) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		bigA := new(big.Int).Exp(groupG, a, groupN)
+		bigA := powG(a)
 		if bigA.Sign() != 0 {
 			return &Client{poolName: PoolName(poolID), a: a, bigA: bigA}, nil
 		}
@@ -60,7 +60,7 @@ func (c *Client) Claim(userID, password, saltHex, srpBHex, secretBlock string, n
 	}
 	x := privateX(c.poolName, userID, password, salt)
 	// S = (B - k·g^x)^(a + u·x) mod N
-	base := new(big.Int).Exp(groupG, x, groupN)
+	base := powG(x)
 	base.Mul(base, groupK)
 	base.Sub(bigB, base)
 	base.Mod(base, groupN)

@@ -37,7 +37,7 @@ func NewVerifier(poolName, userID, password string) (Verifier, error) {
 
 func verifierFor(poolName, userID, password string, salt []byte) Verifier {
 	x := privateX(poolName, userID, password, new(big.Int).SetBytes(salt))
-	v := new(big.Int).Exp(groupG, x, groupN)
+	v := powG(x)
 	return Verifier{Salt: salt, V: v.FillBytes(make([]byte, modBytes))}
 }
 
@@ -104,7 +104,7 @@ func NewServerSession(poolName, userID, srpAHex string, v Verifier) (*ServerSess
 // newServerSession computes B for a given b; it returns nil for the (astronomically unlikely) b that gives
 // B = 0 or u = 0, which the caller retries.
 func newServerSession(poolName, userID string, bigA, v, b *big.Int) *ServerSession {
-	bigB := new(big.Int).Exp(groupG, b, groupN)
+	bigB := powG(b)
 	bigB.Add(bigB, new(big.Int).Mul(groupK, v))
 	bigB.Mod(bigB, groupN)
 	if bigB.Sign() == 0 || scramble(bigA, bigB).Sign() == 0 {

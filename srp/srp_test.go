@@ -262,3 +262,25 @@ func BenchmarkVerifierCheck(b *testing.B) {
 		ver.Check("pool", "u", "p")
 	}
 }
+
+func TestPowGMatchesExp(t *testing.T) {
+	max := new(big.Int).Lsh(big.NewInt(1), exponentBytes*8)
+	cases := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(255), big.NewInt(256), new(big.Int).Sub(max, big.NewInt(1)), max, new(big.Int).Lsh(max, 3)}
+	for range 20 {
+		e, _ := randomExponent()
+		cases = append(cases, e)
+	}
+	for _, e := range cases {
+		if got, want := powG(e), new(big.Int).Exp(groupG, e, groupN); got.Cmp(want) != 0 {
+			t.Errorf("powG(%x) differs from Exp", e)
+		}
+	}
+}
+
+func BenchmarkPowG(b *testing.B) {
+	e, _ := randomExponent()
+	powG(e)
+	for b.Loop() {
+		powG(e)
+	}
+}

@@ -238,35 +238,49 @@ func (s *Server) JWKSURL(poolID string) string { return s.Issuer(poolID) + "/.we
 
 // Close stops serving and writes the state.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	err := s.http.Shutdown(ctx)
-	<-s.served
-	if ferr := s.saver.close(); ferr != nil {
-		return ferr
+	if err := s.http.Shutdown(ctx); err != nil {
+		// Connections a client opened but never used hold Shutdown for seconds; nothing is lost by cutting them.
+		s.http.Close()
 	}
-	return err
+	<-s.served
+	return s.saver.close()
 }
 
-// saver writes the state file in the background, coalescing bursts: a request that must be durable before it
-// answers (a sign-up, a revocation) waits for a write that includes its change; a sign-in's new session only
-// marks the state dirty.
+// saver writes the state file in the background. A request that must be durable before it answers (a sign-up,
+// a password change, a revocation) waits for a write that includes its change and triggers it at once; a
+// sign-in's new session only marks the state dirty and is written within asyncDelay, together with everything
+// else that changed meanwhile, so a burst of sign-ins costs a few writes, not one each.
 type saver struct {
 	s       *Server
-	kick    chan struct{}
+	kick    chan struct{} // something changed
+	urgent  chan struct{} // someone waits for the disk
+	stop    chan struct{}
 	done    chan struct{}
 	mu      sync.Mutex
 	cond    *sync.Cond
 	want    uint64 // generation of the latest change
+	tried   uint64 // generation of the latest write attempt
 	written uint64 // generation of the latest completed write
-	err     error
+	err     error  // of the latest attempt
 }
 
+// asyncDelay bounds how long a change nobody waits for stays in memory only.
+const asyncDelay = 200 * time.Millisecond
+
 func newSaver(s *Server) *saver {
-	sv := &saver{s: s, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	sv := &saver{s: s, kick: make(chan struct{}, 1), urgent: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	sv.cond = sync.NewCond(&sv.mu)
 	go sv.loop()
 	return sv
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 // changed records a change; call with s.mu held. It returns the generation to wait for.
@@ -275,10 +289,7 @@ func (sv *saver) changed() uint64 {
 	sv.want++
 	g := sv.want
 	sv.mu.Unlock()
-	select {
-	case sv.kick <- struct{}{}:
-	default:
-	}
+	signal(sv.kick)
 	return g
 }
 
@@ -286,15 +297,36 @@ func (sv *saver) changed() uint64 {
 func (sv *saver) wait(g uint64) error {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	for sv.written < g && sv.err == nil {
+	if sv.written < g {
+		signal(sv.urgent)
+	}
+	for sv.written < g && sv.tried < g {
 		sv.cond.Wait()
+	}
+	if sv.written >= g {
+		return nil
 	}
 	return sv.err
 }
 
 func (sv *saver) loop() {
 	defer close(sv.done)
-	for range sv.kick {
+	for {
+		select {
+		case <-sv.stop:
+			return
+		case <-sv.urgent:
+		case <-sv.kick:
+			t := time.NewTimer(asyncDelay)
+			select {
+			case <-sv.stop:
+				t.Stop()
+				return
+			case <-sv.urgent:
+				t.Stop()
+			case <-t.C:
+			}
+		}
 		if err := sv.saveNow(); err != nil {
 			fmt.Fprintf(sv.s.opts.Log, "cognito: write state: %v\n", err)
 		}
@@ -308,25 +340,26 @@ func (sv *saver) saveNow() error {
 	g := sv.want
 	sv.mu.Unlock()
 	s.pruneLocked()
-	data, err := json.MarshalIndent(s.st, "", " ")
+	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
 	if err == nil && s.opts.StateDir != "" {
 		err = writeFileAtomic(filepath.Join(s.opts.StateDir, stateFile), data)
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
+	sv.tried = max(sv.tried, g)
 	if err != nil {
 		sv.err = fmt.Errorf("write cognito state: %w", err)
-	} else if g > sv.written {
-		sv.written = g
-		sv.err = nil
+	} else {
+		sv.written, sv.err = max(sv.written, g), nil
 	}
 	sv.cond.Broadcast()
-	return err
+	return sv.err
 }
 
+// close stops the background writer and writes the final state.
 func (sv *saver) close() error {
-	close(sv.kick)
+	close(sv.stop)
 	<-sv.done
 	return sv.saveNow()
 }
