@@ -162,6 +162,13 @@ func TestHandle(t *testing.T) {
 		{name: "create over 128 KiB once base64-decoded", fixture: "create-note.json", mutate: fns(func(r *events.APIGatewayV2HTTPRequest) {
 			r.Body, r.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(`{"content":"`+strings.Repeat("a", MaxBodyBytes)+`"}`)), true
 		}), wantStatus: 413, wantCode: "PayloadTooLarge"},
+		{name: "create with a body of exactly 128 KiB", fixture: "create-note.json", mutate: fns(withBody(padded(`{"content":"x"}`, MaxBodyBytes))), wantStatus: 201},
+		{name: "create with a body one byte over 128 KiB", fixture: "create-note.json", mutate: fns(withBody(padded(`{"content":"x"}`, MaxBodyBytes+1))), wantStatus: 413, wantCode: "PayloadTooLarge"},
+		{name: "create with a base64 body over 128 KiB that decodes to 128 KiB", fixture: "create-note.json", mutate: fns(base64Body(padded(`{"content":"x"}`, MaxBodyBytes))), wantStatus: 201},
+		{name: "create with a base64 body that decodes to one byte over 128 KiB", fixture: "create-note.json", mutate: fns(base64Body(padded(`{"content":"x"}`, MaxBodyBytes+1))), wantStatus: 413, wantCode: "PayloadTooLarge"},
+		{name: "create with a title of 257 multibyte characters", fixture: "create-note.json", mutate: fns(withBody(`{"title":"` + strings.Repeat("ü", 257) + `","content":"x"}`)), wantStatus: 400, wantCode: "ValidationFailed"},
+		{name: "create with a title of 256 multibyte characters", fixture: "create-note.json", mutate: fns(withBody(`{"title":"` + strings.Repeat("ü", 256) + `","content":"x"}`)), wantStatus: 201},
+		{name: "create with content of exactly 65,536 bytes", fixture: "create-note.json", mutate: fns(withBody(`{"content":"` + strings.Repeat("é", notes.MaxContentBytes/2) + `"}`)), wantStatus: 201},
 		{name: "create with invalid base64", fixture: "create-note.json", mutate: fns(withBody("not base64!"), func(r *events.APIGatewayV2HTTPRequest) { r.IsBase64Encoded = true }), wantStatus: 400, wantCode: "MalformedJSON"},
 		{name: "create with malformed JSON", fixture: "create-note.json", mutate: fns(withBody(`{"content":`)), wantStatus: 400, wantCode: "MalformedJSON"},
 		{name: "create with invalid UTF-8", fixture: "create-note.json", mutate: fns(withBody("{\"content\":\"\xff\"}")), wantStatus: 400, wantCode: "MalformedJSON"},
@@ -278,6 +285,16 @@ func TestHandle(t *testing.T) {
 				tc.check(t, hs, resp, body)
 			}
 		})
+	}
+}
+
+// padded returns the JSON body padded with trailing spaces to exactly n bytes.
+func padded(body string, n int) string { return body + strings.Repeat(" ", n-len(body)) }
+
+// base64Body sends body as API Gateway does for binary media types.
+func base64Body(body string) func(*events.APIGatewayV2HTTPRequest) {
+	return func(r *events.APIGatewayV2HTTPRequest) {
+		r.Body, r.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(body)), true
 	}
 }
 
