@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/authnotes/authnotes/constructs/notesapi/gobuild"
 )
 
 // AuthenticatedNotesApiProps configures an AuthenticatedNotesApi. Every field is optional; the zero value (or a
@@ -206,6 +208,21 @@ func resolve(in *AuthenticatedNotesApiProps) (*props, error) {
 	if v := p.refreshTokenValidity; v < time.Hour || v > 3650*24*time.Hour || v%time.Minute != 0 {
 		add("RefreshTokenValidity %v: must be whole minutes between 60m and 3650 days", v)
 	}
+	// Cognito refuses access and ID tokens that outlive the refresh token that renews them.
+	if p.accessTokenValidity > p.refreshTokenValidity {
+		add("AccessTokenValidity %v: must not exceed RefreshTokenValidity %v", p.accessTokenValidity, p.refreshTokenValidity)
+	}
+	if p.idTokenValidity > p.refreshTokenValidity {
+		add("IdTokenValidity %v: must not exceed RefreshTokenValidity %v", p.idTokenValidity, p.refreshTokenValidity)
+	}
+	if pp := in.PasswordPolicy; pp != nil {
+		if pp.MinLength != nil && (*pp.MinLength < 6 || *pp.MinLength > 99 || *pp.MinLength != float64(int64(*pp.MinLength))) {
+			add("PasswordPolicy.MinLength %v: must be a whole number between 6 and 99", *pp.MinLength)
+		}
+		if pp.PasswordHistorySize != nil && p.featurePlan == awscognito.FeaturePlan_LITE {
+			add("PasswordPolicy.PasswordHistorySize needs FeaturePlan ESSENTIALS or PLUS, got LITE")
+		}
+	}
 	for _, o := range p.corsOrigins {
 		if err := checkOrigin(o, len(p.corsOrigins)); err != nil {
 			add("CorsAllowedOrigins: %w", err)
@@ -217,20 +234,17 @@ func resolve(in *AuthenticatedNotesApiProps) (*props, error) {
 	if p.burstLimit < 1 || p.burstLimit != float64(int64(p.burstLimit)) {
 		add("ThrottleBurstLimit %v: must be a positive whole number", p.burstLimit)
 	}
-	if p.memorySize < 128 || p.memorySize > 10240 {
-		add("MemorySize %v: must be between 128 and 10240 MB", p.memorySize)
+	if p.memorySize < 128 || p.memorySize > 10240 || p.memorySize != float64(int64(p.memorySize)) {
+		add("MemorySize %v: must be whole MB between 128 and 10240", p.memorySize)
 	}
 	if p.timeout < time.Second || p.timeout > 30*time.Second || p.timeout%time.Second != 0 {
 		add("Timeout %v: must be whole seconds between 1s and 30s (the HTTP API integration limit)", p.timeout)
 	}
-	switch name := *p.architecture.Name(); name {
-	case "arm64":
-		p.goarch = "arm64"
-	case "x86_64":
-		p.goarch = "amd64"
-	default:
-		add("Architecture %s: must be arm64 or x86_64", name)
+	goarch, err := gobuild.GOARCH(*p.architecture.Name())
+	if err != nil {
+		add("Architecture: %w", err)
 	}
+	p.goarch = goarch
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid AuthenticatedNotesApiProps: %w", errors.Join(errs...))
 	}
