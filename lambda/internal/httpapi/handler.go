@@ -144,6 +144,9 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
+		if page, err = fitPage(owner, page); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
 		return jsonResponse(200, page), nil
 
 	case GetNote:
@@ -179,6 +182,30 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		return events.APIGatewayV2HTTPResponse{StatusCode: 204, Headers: map[string]string{"Cache-Control": "no-store"}}, nil
 	}
 	return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("handler built for unknown route %v", h.route)
+}
+
+// maxItemsBytes bounds a page's notes in the response document the Lambda
+// runtime posts, which Lambda refuses above 6 MB: 100 notes of 64 KiB do not
+// fit. The body travels in that document as a JSON string, so a note costs its
+// JSON escaped once more (a quote becomes \", an escaped < becomes \\u003c).
+// The margin is for the headers, the status and the cursor.
+const maxItemsBytes = 6<<20 - 64<<10
+
+// fitPage keeps the notes that fit in one response; the cursor continues with
+// the rest, so "limit" is an upper bound, as it is for any paginated API.
+func fitPage(owner string, page notes.Page) (notes.Page, error) {
+	used := 0
+	for i, n := range page.Items {
+		b, err := json.Marshal(n)
+		if err != nil {
+			return notes.Page{}, fmt.Errorf("encode note %s: %w", n.ID, err)
+		}
+		inDocument, _ := json.Marshal(string(b)) // a string always encodes
+		if used += len(inDocument) - 2 + 1; used > maxItemsBytes && i > 0 { // without quotes, with a comma
+			return page.Truncate(owner, i)
+		}
+	}
+	return page, nil
 }
 
 func noteResponse(status int, n notes.Note) events.APIGatewayV2HTTPResponse {

@@ -435,3 +435,57 @@ func TestLogsOneLinePerRequestWithoutSecrets(t *testing.T) {
 		t.Errorf("the 500 log line lacks the cause: %s", lines[1])
 	}
 }
+
+// TestListStaysUnderTheLambdaPayloadLimit fills a page with the largest notes
+// whose content grows most when escaped: the whole response document Lambda
+// receives (the body is a JSON string inside it) must stay under its 6 MB
+// limit, and following the cursors must still reach every note.
+func TestListStaysUnderTheLambdaPayloadLimit(t *testing.T) {
+	hs := newHarness(t)
+	worst := strings.Repeat("<", notes.MaxContentBytes) // "<" → \u003c in the body → \\u003c in the document
+	want := []string{fixtureID}
+	for range notes.MaxLimit {
+		n, err := hs.svc.Create(context.Background(), fixtureSub, notes.Input{Content: worst})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{n.ID}, want...)
+	}
+	var got []string
+	cursor := ""
+	for range len(want) + 1 {
+		req := loadEvent(t, "list-notes.json")
+		req.QueryStringParameters = map[string]string{"limit": "100"}
+		if cursor != "" {
+			req.QueryStringParameters["cursor"] = cursor
+		}
+		resp := hs.do(t, ListNotes, req)
+		doc, err := json.Marshal(resp) // what the Lambda runtime posts as the response
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(doc) > lambdaPayloadLimit {
+			t.Fatalf("response document is %d bytes; Lambda refuses more than %d", len(doc), lambdaPayloadLimit)
+		}
+		var page struct {
+			Items      []notes.Note `json:"items"`
+			NextCursor string       `json:"nextCursor"`
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &page); err != nil || resp.StatusCode != 200 || len(page.Items) == 0 {
+			t.Fatalf("list: %d, %d items, %v", resp.StatusCode, len(page.Items), err)
+		}
+		for _, n := range page.Items {
+			got = append(got, n.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("listed IDs across pages (-want +got):\n%s", diff)
+	}
+}
+
+// lambdaPayloadLimit is Lambda's limit for a synchronous response (6 MB).
+const lambdaPayloadLimit = 6 << 20

@@ -83,3 +83,21 @@ func TestCursor(t *testing.T) {
 		t.Errorf("DecodeCursor(other owner) error = %v; want ErrInvalid", err)
 	}
 }
+
+func TestPageTruncate(t *testing.T) {
+	const owner = "sub-a"
+	ids := []string{"01ARZ3NDEKTSV4RRFFQ69G5FAX", "01ARZ3NDEKTSV4RRFFQ69G5FAW", "01ARZ3NDEKTSV4RRFFQ69G5FAV"}
+	page := Page{Items: []Note{{ID: ids[0]}, {ID: ids[1]}, {ID: ids[2]}}}
+	got, err := page.Truncate(owner, 2)
+	if err != nil || len(got.Items) != 2 {
+		t.Fatalf("Truncate(2) = %+v, %v; want 2 items", got, err)
+	}
+	if after, err := DecodeCursor(owner, got.NextCursor); err != nil || after != ids[1] {
+		t.Errorf("Truncate(2) cursor continues after %q, %v; want after %q", after, err, ids[1])
+	}
+	for _, n := range []int{0, 3, 4} {
+		if got, _ := page.Truncate(owner, n); len(got.Items) != 3 || got.NextCursor != "" {
+			t.Errorf("Truncate(%d) = %+v; want the page unchanged", n, got)
+		}
+	}
+}

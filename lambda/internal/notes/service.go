@@ -109,6 +109,20 @@ func (s *Service) List(ctx context.Context, owner string, limit int, cursor stri
 	return page, nil
 }
 
+// Truncate keeps the first n items of a page of owner's notes and points
+// NextCursor after the last one kept, so a caller following it misses nothing.
+// The adapter uses it when a page would not fit in one response.
+func (p Page) Truncate(owner string, n int) (Page, error) {
+	if n < 1 || n >= len(p.Items) {
+		return p, nil
+	}
+	cursor, err := EncodeCursor(owner, p.Items[n-1].ID)
+	if err != nil {
+		return Page{}, fmt.Errorf("truncate page: %w", err)
+	}
+	return Page{Items: p.Items[:n], NextCursor: cursor}, nil
+}
+
 // Update replaces a note's title and content; it never creates one.
 func (s *Service) Update(ctx context.Context, owner, id string, in Input, pre Precondition) (Note, error) {
 	if err := ValidateID(id); err != nil {
