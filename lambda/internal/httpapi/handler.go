@@ -201,7 +201,8 @@ func fitPage(owner string, page notes.Page) (notes.Page, error) {
 			return notes.Page{}, fmt.Errorf("encode note %s: %w", n.ID, err)
 		}
 		inDocument, _ := json.Marshal(string(b)) // a string always encodes
-		if used += len(inDocument) - 2 + 1; used > maxItemsBytes && i > 0 { // without quotes, with a comma
+		used += len(inDocument) - 2 + 1          // without its quotes, with a comma
+		if used > maxItemsBytes && i > 0 {
 			return page.Truncate(owner, i)
 		}
 	}
