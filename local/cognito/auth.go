@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -284,6 +283,7 @@ func (s *Server) newSessionLocked(c *client, u *userState) (any, error) {
 	now := s.opts.Now()
 	refresh, hash := newRefreshToken()
 	origin := newUUID()
+	c.pool.refresh[string(hash)] = origin
 	c.pool.state.Sessions[origin] = &sessionState{Username: u.Username, ClientID: c.state.ID, AuthTime: now, RefreshHash: hash, Expires: now.Add(c.cfg.RefreshTTL())}
 	s.saver.changed()
 	subj := subjectOf(u)
@@ -305,15 +305,8 @@ func (s *Server) refresh(c *client, params map[string]string) (any, error) {
 	p := c.pool
 	hash := hashToken(token)
 	s.mu.Lock()
-	var origin string
-	var se *sessionState
-	// Refresh tokens are rare next to access-token use; a scan keeps the state free of a second index.
-	for id, cand := range p.state.Sessions {
-		if subtle.ConstantTimeCompare(cand.RefreshHash, hash) == 1 {
-			origin, se = id, cand
-			break
-		}
-	}
+	origin := p.refresh[string(hash)]
+	se := p.state.Sessions[origin]
 	now := s.opts.Now()
 	var err error
 	var u *userState

@@ -78,6 +78,8 @@ type pool struct {
 	jwks      []byte
 	// aliases maps "email:" / "phone_number:" / "preferred_username:" + normalised value to a user key.
 	aliases map[string]string
+	// refresh maps a refresh token's hash to its session's origin_jti.
+	refresh map[string]string
 }
 
 type client struct {
@@ -178,7 +180,7 @@ func (s *Server) setUp() error {
 			return fmt.Errorf("cognito: pool %s: signing key is %T, want RSA", ps.ID, k)
 		}
 		key.Precompute()
-		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.baseURL + "/" + ps.ID, aliases: map[string]string{}}
+		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.baseURL + "/" + ps.ID, aliases: map[string]string{}, refresh: map[string]string{}}
 		if p.cfg.Name == "" {
 			p.cfg.Name = spec.LogicalID
 		}
@@ -214,6 +216,9 @@ func (s *Server) setUp() error {
 		}
 		for key, u := range ps.Users {
 			p.index(key, u)
+		}
+		for origin, se := range ps.Sessions {
+			p.refresh[string(se.RefreshHash)] = origin
 		}
 		s.pools[ps.ID] = p
 		s.byLogical[spec.LogicalID] = ps.ID
@@ -367,12 +372,13 @@ func (sv *saver) close() error {
 // pruneLocked drops expired sessions and codes so the state file does not grow without bound.
 func (s *Server) pruneLocked() {
 	now := s.opts.Now()
-	for _, ps := range s.st.Pools {
-		for id, se := range ps.Sessions {
+	for _, p := range s.pools {
+		for id, se := range p.state.Sessions {
 			// Kept a day past expiry: an access token may outlive a short refresh token, and a missing session
 			// would refuse it as revoked.
 			if now.After(se.Expires.Add(24 * time.Hour)) {
-				delete(ps.Sessions, id)
+				delete(p.state.Sessions, id)
+				delete(p.refresh, string(se.RefreshHash))
 			}
 		}
 	}

@@ -578,13 +578,7 @@ func (s *Server) revokeToken(in *revokeInput) (any, error) {
 	}
 	hash := hashToken(in.Token)
 	s.mu.Lock()
-	var found *sessionState
-	for _, se := range c.pool.state.Sessions {
-		if string(se.RefreshHash) == string(hash) {
-			found = se
-			break
-		}
-	}
+	found := c.pool.state.Sessions[c.pool.refresh[string(hash)]]
 	if found == nil {
 		s.mu.Unlock()
 		// RFC 7009: an unknown token is not an error, there is just nothing to revoke.
