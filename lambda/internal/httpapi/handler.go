@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if owner == "" {
 		err = &apiError{status: 401, code: codeUnauthorized, message: "the request carries no authenticated user"}
 	} else {
-		resp, err = h.serve(ctx, owner, req)
+		resp, err = h.serveRecovering(ctx, owner, req)
 	}
 
 	lambdaID := ""
@@ -118,6 +119,18 @@ func owner(req events.APIGatewayV2HTTPRequest) string {
 		return ""
 	}
 	return a.JWT.Claims["sub"]
+}
+
+// serveRecovering turns a panic into an unexpected error. Left to the Lambda
+// runtime, a panic would reach the caller as API Gateway's bare 500, with no
+// request id to quote and no log line of ours.
+func (h *Handler) serveRecovering(ctx context.Context, owner string, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return h.serve(ctx, owner, req)
 }
 
 func (h *Handler) serve(ctx context.Context, owner string, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {

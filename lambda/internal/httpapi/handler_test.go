@@ -489,3 +489,29 @@ func TestListStaysUnderTheLambdaPayloadLimit(t *testing.T) {
 
 // lambdaPayloadLimit is Lambda's limit for a synchronous response (6 MB).
 const lambdaPayloadLimit = 6 << 20
+
+// panickingStore stands in for a bug deep in a dependency.
+type panickingStore struct{ notes.Store }
+
+func (panickingStore) Get(context.Context, string, string) (notes.Note, error) {
+	panic("index out of range in a dependency")
+}
+
+func TestPanicIsA500WithARequestID(t *testing.T) {
+	var logs bytes.Buffer
+	h := New(GetNote, notes.NewService(panickingStore{notestest.NewStore()}), slogJSON(&logs))
+	resp, err := h.Handle(context.Background(), loadEvent(t, "get-note.json"))
+	if err != nil {
+		t.Fatalf("Handle() error = %v; want nil (a JSON 500, not the runtime's)", err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || resp.StatusCode != 500 || body["requestId"] != "JgJ3vhV0oAMEbKw=" || body["code"] != "InternalError" {
+		t.Errorf("Handle() = %d %s; want a 500 with the request id", resp.StatusCode, resp.Body)
+	}
+	if strings.Contains(resp.Body, "index out of range") {
+		t.Errorf("500 body leaks the panic: %s", resp.Body)
+	}
+	if !strings.Contains(logs.String(), "index out of range in a dependency") || !strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("log = %s; want an ERROR line with the panic", &logs)
+	}
+}
