@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -139,9 +138,7 @@ func (env *environment) start() error {
 	cmd.Env = f.environ(ln.Addr().String(), env.seq, started)
 	stdout, stderr := f.log.child(), f.log.child()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// Its own process group so a kill reaches anything the bootstrap forked; Pdeathsig so a crashed twin leaves
-	// no orphans behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = processGroup()
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		_ = env.srv.Close()
@@ -214,8 +211,7 @@ func (env *environment) kill() {
 	pid := env.pid
 	env.mu.Unlock()
 	if pid > 0 {
-		// The negative pid addresses the whole process group.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		killGroup(pid)
 	}
 }
 
