@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -158,8 +159,17 @@ func TestFunctionIAMIsLeastPrivilege(t *testing.T) {
 		tracing := s.cfg.Name != "dev"
 		for route, fn := range functionsByRoute(t, s.json) {
 			role, statements := roleOf(t, s.json, fn)
-			if mp, ok := role.props()["ManagedPolicyArns"]; ok {
-				t.Errorf("%s role has managed policies %v; want none", route, mp)
+			// Only the trust policy: no managed policies, no inline Policies, no permissions boundary.
+			wantRole := map[string]any{"AssumeRolePolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
+				map[string]any{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}}}}}
+			gotRole := map[string]any{}
+			for k, v := range role.props() {
+				if k != "Description" && k != "Tags" {
+					gotRole[k] = v
+				}
+			}
+			if diff := cmp.Diff(wantRole, gotRole); diff != "" {
+				t.Errorf("%s role (-want +got):\n%s", route, diff)
 			}
 			want := []any{
 				map[string]any{"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
@@ -175,6 +185,16 @@ func TestFunctionIAMIsLeastPrivilege(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s policy statements (-want +got):\n%s", route, diff)
+			}
+		}
+		for _, pol := range ofType(s.json, "AWS::IAM::Policy") {
+			if roles := pol.props()["Roles"].([]any); len(roles) != 1 {
+				t.Errorf("%s is attached to roles %v; want exactly one function's role", pol.ID, roles)
+			}
+		}
+		for _, typ := range []string{"AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group"} {
+			if rs := ofType(s.json, typ); len(rs) != 0 {
+				t.Errorf("%d resources of type %s; want none", len(rs), typ)
 			}
 		}
 	})
@@ -198,7 +218,8 @@ func TestTableKeysBillingEncryptionAndPITR(t *testing.T) {
 	})
 }
 
-// TestStatefulResourcesProtection: prod and staging retain and protect the pool and the table; dev destroys them.
+// TestStatefulResourcesProtection: prod and staging retain and protect the pool and the table (and retain the log
+// groups); dev destroys them.
 func TestStatefulResourcesProtection(t *testing.T) {
 	tests := []struct {
 		stage, policy string
@@ -227,6 +248,11 @@ func TestStatefulResourcesProtection(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
+			for _, lg := range ofType(s.json, "AWS::Logs::LogGroup") {
+				if lg.Body["DeletionPolicy"] != tt.policy || lg.Body["UpdateReplacePolicy"] != tt.policy {
+					t.Errorf("log group %s DeletionPolicy %v UpdateReplacePolicy %v; want %s", lg.ID, lg.Body["DeletionPolicy"], lg.Body["UpdateReplacePolicy"], tt.policy)
+				}
+			}
 		})
 	}
 }
@@ -237,6 +263,17 @@ func TestTerminationProtectionOnlyInProd(t *testing.T) {
 			t.Errorf("%s TerminationProtection = %v; want %v", name, got, want)
 		}
 	}
+}
+
+func TestTracingPerStage(t *testing.T) {
+	want := map[string]any{"dev": nil, "staging": map[string]any{"Mode": "Active"}, "prod": map[string]any{"Mode": "Active"}}
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		for route, fn := range functionsByRoute(t, s.json) {
+			if diff := cmp.Diff(want[s.cfg.Name], fn.props()["TracingConfig"]); diff != "" {
+				t.Errorf("%s TracingConfig (-want +got):\n%s", route, diff)
+			}
+		}
+	})
 }
 
 func TestThrottlingPerStage(t *testing.T) {
@@ -427,9 +464,17 @@ func TestEveryResourceTaggedWithProjectAndStage(t *testing.T) {
 		if got := *(*s.stack.Tags().TagValues())["stage"]; got != s.cfg.Name {
 			t.Errorf("stack tag stage = %q; want %q", got, s.cfg.Name)
 		}
-		for _, typ := range []string{"AWS::Lambda::Function", "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::ApiGatewayV2::Api"} {
+		for _, typ := range []string{"AWS::Lambda::Function", "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::ApiGatewayV2::Api",
+			"AWS::ApiGatewayV2::Stage", "AWS::Cognito::UserPool", "AWS::DynamoDB::GlobalTable"} {
 			for _, r := range ofType(s.json, typ) {
-				b, _ := json.Marshal(r.props()["Tags"])
+				raw := r.props()["Tags"]
+				switch typ {
+				case "AWS::Cognito::UserPool":
+					raw = r.props()["UserPoolTags"]
+				case "AWS::DynamoDB::GlobalTable":
+					raw = r.props()["Replicas"].([]any)[0].(map[string]any)["Tags"]
+				}
+				b, _ := json.Marshal(raw)
 				var tags []map[string]string
 				var tagMap map[string]string
 				got := map[string]string{}
@@ -461,6 +506,48 @@ func TestStatefulLogicalIDsPinned(t *testing.T) {
 			if got := only(t, s.json, typ).ID; got != id {
 				t.Errorf("%s logical ID = %s; want %s", typ, got, id)
 			}
+		}
+	})
+}
+
+// TestEachRouteInvokesItsOwnFunction: every route targets its own AWS_PROXY integration (payload 2.0) of this API,
+// which invokes the function built from the route's package, and only this API may invoke that function.
+func TestEachRouteInvokesItsOwnFunction(t *testing.T) {
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		api := only(t, s.json, "AWS::ApiGatewayV2::Api")
+		res := s.json["Resources"].(map[string]any)
+		fns := functionsByRoute(t, s.json)
+		for _, r := range ofType(s.json, "AWS::ApiGatewayV2::Route") {
+			key := r.props()["RouteKey"].(string)
+			fn, ok := fns[key]
+			if !ok {
+				t.Errorf("route %s has no function with that authnotes:route", key)
+				continue
+			}
+			target, _ := r.props()["Target"].(map[string]any)["Fn::Join"].([]any)
+			integID, _ := target[1].([]any)[1].(map[string]any)["Ref"].(string)
+			if target[1].([]any)[0] != "integrations/" || integID == "" {
+				t.Errorf("route %s Target = %v; want integrations/<integration>", key, r.props()["Target"])
+				continue
+			}
+			integ := res[integID].(map[string]any)
+			got := map[string]any{"Type": integ["Type"], "Properties": integ["Properties"]}
+			want := map[string]any{"Type": "AWS::ApiGatewayV2::Integration", "Properties": map[string]any{
+				"ApiId": ref(api.ID), "IntegrationType": "AWS_PROXY", "IntegrationUri": getAtt(fn.ID, "Arn"), "PayloadFormatVersion": "2.0"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("route %s integration (-want +got):\n%s", key, diff)
+			}
+		}
+		for _, perm := range ofType(s.json, "AWS::Lambda::Permission") {
+			p := perm.props()
+			source, _ := json.Marshal(p["SourceArn"])
+			wantPrefix := `{"Fn::Join":["",["arn:aws:execute-api:` + testRegion + `:` + testAccount + `:",{"Ref":"` + api.ID + `"},"/*/*/notes`
+			if p["Principal"] != "apigateway.amazonaws.com" || p["Action"] != "lambda:InvokeFunction" || !strings.HasPrefix(string(source), wantPrefix) {
+				t.Errorf("%s lets %v call %v from %s; want only this API to invoke", perm.ID, p["Principal"], p["Action"], source)
+			}
+		}
+		if n := len(ofType(s.json, "AWS::Lambda::Permission")); n != len(routeTable) {
+			t.Errorf("%d Lambda permissions; want one per route (%d)", n, len(routeTable))
 		}
 	})
 }
