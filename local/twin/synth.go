@@ -107,7 +107,7 @@ func staleness(repoDir, assemblyDir string) (string, error) {
 func synth(ctx context.Context, repoDir, assemblyDir, stack string, log io.Writer) error {
 	start := time.Now()
 	args := []string{"--no-install", "cdk", "synth", stack, "--quiet", "--output", assemblyDir}
-	fmt.Fprintf(log, "twin: npx %s\n", strings.Join(args, " "))
+	fmt.Fprintf(log, "twin: npx %s (about a minute when the Go build cache is cold)\n", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, "npx", args...)
 	cmd.Dir = repoDir
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
