@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/authnotes/authnotes/local/jwtauth"
@@ -163,7 +164,7 @@ func (s *Server) initiateAuth(in *initiateAuthInput, admin bool) (any, error) {
 	params := in.AuthParameters
 	flow := in.AuthFlow
 	switch {
-	case flow == "USER_SRP_AUTH" && !admin || flow == "USER_SRP_AUTH" && admin:
+	case flow == "USER_SRP_AUTH":
 		if !c.cfg.allows("USER_SRP_AUTH") {
 			return nil, invalidParameter("USER_SRP_AUTH is not enabled for the client.")
 		}
@@ -504,7 +505,7 @@ func (s *Server) answerChallenge(c *client, in *respondInput) (any, error) {
 			return nil, err
 		}
 		for k, v := range r {
-			if attr, ok := cutPrefix(k, "userAttributes."); ok {
+			if attr, ok := strings.CutPrefix(k, "userAttributes."); ok && attr != "" {
 				if err := checkWritableAttribute(attr, false); err != nil {
 					return nil, err
 				}
@@ -532,13 +533,6 @@ func (s *Server) answerChallenge(c *client, in *respondInput) (any, error) {
 		delete(s.challenges, in.Session)
 		return s.newSessionLocked(c, u)
 	}
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 // authenticate checks an access token for the endpoint's own user APIs: signature and claims as the API
