@@ -300,11 +300,17 @@ func TestAccessLogsAreJSONToRetainedLogGroup(t *testing.T) {
 		if err := json.Unmarshal([]byte(settings["Format"].(string)), &format); err != nil {
 			t.Fatalf("access log format is not JSON: %v: %s", err, settings["Format"])
 		}
-		for field, want := range map[string]string{"requestId": "$context.requestId", "routeKey": "$context.routeKey",
-			"status": "$context.status", "sub": "$context.authorizer.claims.sub", "authorizerError": "$context.authorizer.error"} {
-			if format[field] != want {
-				t.Errorf("access log field %s = %q; want %q", field, format[field], want)
-			}
+		want := map[string]string{
+			"requestId": "$context.requestId", "requestTime": "$context.requestTime", "ip": "$context.identity.sourceIp",
+			"userAgent": "$context.identity.userAgent", "httpMethod": "$context.httpMethod", "routeKey": "$context.routeKey",
+			"path": "$context.path", "protocol": "$context.protocol", "status": "$context.status",
+			"responseLength": "$context.responseLength", "responseLatency": "$context.responseLatency",
+			"sub": "$context.authorizer.claims.sub", "authorizerError": "$context.authorizer.error", "error": "$context.error.message",
+			"integrationError": "$context.integrationErrorMessage", "integrationStatus": "$context.integrationStatus",
+			"integrationLatency": "$context.integrationLatency",
+		}
+		if diff := cmp.Diff(want, format); diff != "" {
+			t.Errorf("access log fields (-want +got):\n%s", diff)
 		}
 		dest := settings["DestinationArn"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 		lg := s.json["Resources"].(map[string]any)[dest].(map[string]any)

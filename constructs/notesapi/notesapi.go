@@ -169,23 +169,27 @@ func (a *AuthenticatedNotesApi) newTable(p *props) {
 	})
 }
 
-// accessLogFields is the JSON access log record: one object per request, with the caller's sub and any
-// authorizer or integration error, so a refused token is visible in the logs.
+// accessLogFields is the JSON access log record: one object per request, with the caller's sub and why a request
+// failed (API Gateway's own error such as "Unauthorized" or "Too Many Requests", the authorizer's reason for a
+// refused token, the integration's error and status), so a 401, 429 or 5xx can be explained from the logs alone.
 var accessLogFields = map[string]string{
-	"requestId":        "$context.requestId",
-	"requestTime":      "$context.requestTime",
-	"ip":               "$context.identity.sourceIp",
-	"userAgent":        "$context.identity.userAgent",
-	"httpMethod":       "$context.httpMethod",
-	"routeKey":         "$context.routeKey",
-	"path":             "$context.path",
-	"status":           "$context.status",
-	"protocol":         "$context.protocol",
-	"responseLength":   "$context.responseLength",
-	"responseLatency":  "$context.responseLatency",
-	"sub":              "$context.authorizer.claims.sub",
-	"authorizerError":  "$context.authorizer.error",
-	"integrationError": "$context.integrationErrorMessage",
+	"requestId":          "$context.requestId",
+	"requestTime":        "$context.requestTime",
+	"ip":                 "$context.identity.sourceIp",
+	"userAgent":          "$context.identity.userAgent",
+	"httpMethod":         "$context.httpMethod",
+	"routeKey":           "$context.routeKey",
+	"path":               "$context.path",
+	"status":             "$context.status",
+	"protocol":           "$context.protocol",
+	"responseLength":     "$context.responseLength",
+	"responseLatency":    "$context.responseLatency",
+	"sub":                "$context.authorizer.claims.sub",
+	"authorizerError":    "$context.authorizer.error",
+	"error":              "$context.error.message",
+	"integrationError":   "$context.integrationErrorMessage",
+	"integrationStatus":  "$context.integrationStatus",
+	"integrationLatency": "$context.integrationLatency",
 }
 
 // accessLogSettings implements awsapigatewayv2.IAccessLogSettings (pointer receiver: jsii calls back into it).
