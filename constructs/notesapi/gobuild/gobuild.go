@@ -71,6 +71,7 @@ type listed struct {
 	Standard   bool
 	GoFiles    []string
 	SFiles     []string
+	SysoFiles  []string
 	EmbedFiles []string
 	Deps       []string
 	Module     *module
@@ -85,18 +86,20 @@ type module struct {
 }
 
 // Fingerprints returns, per import path, a SHA-256 over everything `go build` of that package for linux/goarch
-// depends on: the Go version, the build flags, the target, every non-standard package in its import graph (file
+// depends on: the Go version and code-generation settings (GOFLAGS, GOEXPERIMENT, GOARM64, GOAMD64), the build
+// flags, the target, every non-standard package in its import graph (Go, assembly, .syso and embedded file
 // contents for packages in local modules, module path@version for immutable downloaded modules) and the go.mod
 // files of local modules. It changes when any of those change and is stable otherwise. All packages must live
 // under moduleDir's module graph.
 func Fingerprints(ctx context.Context, moduleDir, goarch string, importPaths ...string) (map[string]string, error) {
 	env := targetEnv(goarch)
-	version, err := run(ctx, moduleDir, env, "env", "GOVERSION")
+	// The toolchain and the environment settings that change the generated code (GOFLAGS can add build flags).
+	version, err := run(ctx, moduleDir, env, "env", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOARM64", "GOAMD64")
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint: %w", err)
 	}
 	args := append([]string{"list", "-deps", "-tags", Tags,
-		"-json=ImportPath,Dir,Standard,GoFiles,SFiles,EmbedFiles,Deps,Module"}, importPaths...)
+		"-json=ImportPath,Dir,Standard,GoFiles,SFiles,SysoFiles,EmbedFiles,Deps,Module"}, importPaths...)
 	out, err := run(ctx, moduleDir, env, args...)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint %s: %w", strings.Join(importPaths, " "), err)
@@ -120,7 +123,7 @@ func Fingerprints(ctx context.Context, moduleDir, goarch string, importPaths ...
 			return nil, fmt.Errorf("fingerprint: go list did not report %s", ip)
 		}
 		h := sha256.New()
-		fmt.Fprintf(h, "go %s\ntarget linux/%s cgo=0\nflags %q\npackage %s\n", strings.TrimSpace(string(version)), goarch, Flags, ip)
+		fmt.Fprintf(h, "go %q\ntarget linux/%s cgo=0\nflags %q\npackage %s\n", strings.TrimSpace(string(version)), goarch, Flags, ip)
 		deps := append([]string{ip}, root.Deps...)
 		sort.Strings(deps)
 		goMods := map[string]bool{}
@@ -147,7 +150,7 @@ func Fingerprints(ctx context.Context, moduleDir, goarch string, importPaths ...
 			if p.Module.GoMod != "" {
 				goMods[p.Module.Path+"\x00"+p.Module.GoMod] = true
 			}
-			files := append(append(append([]string{}, p.GoFiles...), p.SFiles...), p.EmbedFiles...)
+			files := append(append(append(append([]string{}, p.GoFiles...), p.SFiles...), p.SysoFiles...), p.EmbedFiles...)
 			sort.Strings(files)
 			for _, f := range files {
 				abs := filepath.Join(p.Dir, f)

@@ -2,6 +2,7 @@ package gobuild
 
 import (
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"errors"
 	"os"
@@ -73,6 +74,7 @@ func TestFingerprintChangesOnlyWithDependencies(t *testing.T) {
 		{"go.mod", "go.mod", "module example.com/provider\n\ngo 1.23\n", true},
 		{"unrelated package", "unrelated/unrelated.go", "package unrelated\n\nconst Y = 2\n", false},
 		{"test file", "handler/main_test.go", "package main\n\nconst Z = 3\n", false},
+		{"linked object file", "internal/greet/res_linux_arm64.syso", "not really an object\n", true},
 		{"non-Go file", "internal/greet/README.md", "other notes\n", false},
 		{"file excluded by build tags", "internal/greet/other_windows.go", "package greet\n\nconst W = 4\n", false},
 	}
@@ -98,6 +100,20 @@ func TestFingerprintDependsOnArchitecture(t *testing.T) {
 	}
 	if arm == amd[handler] {
 		t.Error("arm64 and amd64 fingerprints are equal; want them to differ")
+	}
+}
+
+// TestFingerprintDependsOnCodegenEnvironment: settings that change the binary without touching a source file.
+func TestFingerprintDependsOnCodegenEnvironment(t *testing.T) {
+	root := providerModule(t)
+	base := fingerprint(t, root)
+	for _, env := range [][2]string{{"GOARM64", "v9.0"}, {"GOFLAGS", "-gcflags=-N"}} {
+		t.Run(env[0], func(t *testing.T) {
+			t.Setenv(env[0], env[1])
+			if fingerprint(t, root) == base {
+				t.Errorf("fingerprint unchanged with %s=%s; want it to change", env[0], env[1])
+			}
+		})
 	}
 }
 
@@ -129,6 +145,43 @@ func TestBuildWritesArm64Bootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertArm64Executable(t, filepath.Join(out, "bootstrap"))
+}
+
+// TestBuildUsesLambdaSettings reads the build settings Go records in the binary: static, trimmed, stripped, the
+// lambda.norpc tag, no VCS stamp.
+func TestBuildUsesLambdaSettings(t *testing.T) {
+	root := providerModule(t)
+	out := t.TempDir()
+	if err := Build(context.Background(), root, "arm64", handler, out); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(out, "bootstrap")
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range info.Settings {
+		// -ldflags is not recorded with -trimpath (it may hold paths): -s -w are checked on the ELF sections below.
+		if s.Key != "-buildmode" && s.Key != "-compiler" && s.Key != "GOARM64" && s.Key != "DefaultGODEBUG" {
+			got[s.Key] = s.Value
+		}
+	}
+	want := map[string]string{"-tags": "lambda.norpc", "-trimpath": "true", "CGO_ENABLED": "0",
+		"GOARCH": "arm64", "GOOS": "linux"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("build settings of %s (-want +got):\n%s", path, diff)
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, sec := range []string{".symtab", ".debug_info", ".zdebug_info"} {
+		if f.Section(sec) != nil {
+			t.Errorf("%s has section %s; want no symbol table (-s) and no DWARF (-w)", path, sec)
+		}
+	}
 }
 
 func TestBuildReportsCompileError(t *testing.T) {
