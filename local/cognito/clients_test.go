@@ -95,7 +95,10 @@ func TestAccessTokenOperationsRefuseBadTokens(t *testing.T) {
 			_, err := e.api.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: tk, PreviousPassword: aws.String(goodPassword), ProposedPassword: aws.String("Another-pass-8#")})
 			return err
 		},
-		"DeleteUser": func(tk *string) error { _, err := e.api.DeleteUser(ctx, &cip.DeleteUserInput{AccessToken: tk}); return err },
+		"DeleteUser": func(tk *string) error {
+			_, err := e.api.DeleteUser(ctx, &cip.DeleteUserInput{AccessToken: tk})
+			return err
+		},
 		"GlobalSignOut": func(tk *string) error {
 			_, err := e.api.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: tk})
 			return err
