@@ -27,22 +27,27 @@ const (
 	goodPassword    = "Correct-horse-9!"
 )
 
-// clock is a settable test clock: real time plus an offset, so tests can jump past lockouts and expiries.
+// clock is the endpoint's clock in tests: it starts at the real time and moves only when a test advances it (plus
+// a microsecond per reading, so events stay ordered), so lockouts and expiries do not depend on how fast a loaded
+// machine runs the test.
 type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
+	mu  sync.Mutex
+	now time.Time
 }
+
+func newClock() *clock { return &clock{now: time.Now()} }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	c.now = c.now.Add(time.Microsecond)
+	return c.now
 }
 
 func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.offset += d
+	c.now = c.now.Add(d)
 }
 
 // fixtureSpecs reads the CDK-shaped template in testdata.
@@ -86,7 +91,7 @@ func withSpecs(edit func(p *PoolConfig, c *ClientConfig)) envOption {
 // newEnv starts an endpoint on a free port with the fixture's pool, and an SDK client for it.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{}, dir: t.TempDir(), specs: fixtureSpecs(t), addr: "127.0.0.1:0"}
+	e := &env{t: t, clock: newClock(), dir: t.TempDir(), specs: fixtureSpecs(t), addr: "127.0.0.1:0"}
 	for _, o := range opts {
 		o(e)
 	}

@@ -229,7 +229,7 @@ func (s *Server) setUp() error {
 // URL is the endpoint, e.g. http://127.0.0.1:9229.
 func (s *Server) URL() string { return s.baseURL }
 
-// PoolID returns the physical ID of a pool or client by logical ID ("" if unknown).
+// PoolID returns the physical ID of a user pool by logical ID ("" if unknown).
 func (s *Server) PoolID(logicalID string) string { return s.byLogical[logicalID] }
 
 // ClientID returns the physical ID of an app client by logical ID ("" if unknown).
@@ -281,7 +281,7 @@ func newSaver(s *Server) *saver {
 	return sv
 }
 
-func signal(ch chan struct{}) {
+func notify(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
@@ -294,7 +294,7 @@ func (sv *saver) changed() uint64 {
 	sv.want++
 	g := sv.want
 	sv.mu.Unlock()
-	signal(sv.kick)
+	notify(sv.kick)
 	return g
 }
 
@@ -303,7 +303,7 @@ func (sv *saver) wait(g uint64) error {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.written < g {
-		signal(sv.urgent)
+		notify(sv.urgent)
 	}
 	for sv.written < g && sv.tried < g {
 		sv.cond.Wait()
