@@ -52,6 +52,9 @@ type JWKSOptions struct {
 	// MinRefetch is the least time between two fetches triggered by unknown key IDs, so that a flood of tokens
 	// with random kids costs the JWKS endpoint at most one request per interval. Default: 30 s.
 	MinRefetch time.Duration
+	// RetryAfterFailure is the least time between a failed fetch and the next attempt: short, so a verifier that
+	// started before its issuer recovers quickly, yet still one request per interval. Default: 1 s.
+	RetryAfterFailure time.Duration
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -67,6 +70,7 @@ type JWKS struct {
 	keys      StaticKeys
 	fetchedAt time.Time
 	triedAt   time.Time // last fetch attempt, successful or not
+	failed    bool      // whether that attempt failed
 }
 
 // NewJWKS returns a key source reading the JWKS document at url.
@@ -79,6 +83,9 @@ func NewJWKS(url string, opts JWKSOptions) *JWKS {
 	}
 	if opts.MinRefetch <= 0 {
 		opts.MinRefetch = 30 * time.Second
+	}
+	if opts.RetryAfterFailure <= 0 {
+		opts.RetryAfterFailure = time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -95,7 +102,11 @@ func (j *JWKS) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	if k, ok := j.keys[kid]; ok && !stale {
 		return k, nil
 	}
-	if !j.triedAt.IsZero() && now.Sub(j.triedAt) < j.opts.MinRefetch {
+	wait := j.opts.MinRefetch
+	if j.failed {
+		wait = j.opts.RetryAfterFailure
+	}
+	if !j.triedAt.IsZero() && now.Sub(j.triedAt) < wait {
 		if k, ok := j.keys[kid]; ok {
 			return k, nil
 		}
@@ -103,6 +114,7 @@ func (j *JWKS) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	}
 	j.triedAt = now
 	keys, err := j.fetch(ctx)
+	j.failed = err != nil
 	if err != nil {
 		if k, ok := j.keys[kid]; ok {
 			// Keep serving a known key while the endpoint is briefly down.

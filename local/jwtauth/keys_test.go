@@ -193,3 +193,24 @@ func TestJWKSBadDocuments(t *testing.T) {
 		})
 	}
 }
+
+func TestJWKSRetriesSoonAfterAFailure(t *testing.T) {
+	a, _ := testKeys(t)
+	srv, jwks, clock := newJWKSFixture(t)
+	srv.fail(http.StatusServiceUnavailable)
+	ctx := context.Background()
+	if _, err := jwks.Key(ctx, "ka"); err == nil {
+		t.Fatal("Key() with the issuer down error = nil")
+	}
+	srv.set(t, map[string]*rsa.PublicKey{"ka": &a.PublicKey})
+	if _, err := jwks.Key(ctx, "ka"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Key() right after a failure error = %v; want ErrUnknownKey without a new request", err)
+	}
+	clock.advance(1100 * time.Millisecond)
+	if _, err := jwks.Key(ctx, "ka"); err != nil {
+		t.Errorf("Key() a second after a failure error = %v; want the key", err)
+	}
+	if got := srv.count(); got != 2 {
+		t.Errorf("fetches = %d; want 2", got)
+	}
+}
