@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/authnotes/authnotes/lambda/internal/notes"
+	"github.com/authnotes/authnotes/lambda/internal/notestest"
 )
 
 func slogJSON(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
@@ -116,4 +118,55 @@ func TestToAPIErrorHidesTheUnexpected(t *testing.T) {
 	if ae.status != 500 || strings.Contains(ae.message, "arn:") {
 		t.Errorf("toAPIError(unexpected) = %+v; want a 500 without details", ae)
 	}
+}
+
+// FuzzHandle drives every route end to end with the in-memory store, from an
+// event shaped as API Gateway sends it, with arbitrary body, headers, path ID
+// and query. It must never panic, never answer 5xx while the store is healthy,
+// always answer a JSON body (204 aside), never show a userId, and never let the
+// other user touch the seeded note.
+func FuzzHandle(f *testing.F) {
+	f.Add(uint8(0), `{"content":"x"}`, "application/json", "", fixtureID, "", "", false)
+	f.Add(uint8(1), "", "", "", fixtureID, "2", "", false)
+	f.Add(uint8(1), "", "", "", fixtureID, "1", mustCursor(fixtureSub, fixtureID), false)
+	f.Add(uint8(2), "", "", "", "../../etc/passwd", "", "", false)
+	f.Add(uint8(3), `{"content":"y","version":9}`, "application/json", `"1"`, fixtureID, "", "", true)
+	f.Add(uint8(3), `{"content":"y"}`, "application/json", `W/"1"`, fixtureID, "", "", false)
+	f.Add(uint8(4), "", "", `"2"`, fixtureID, "", "", true)
+	f.Add(uint8(4), "", "", "*", strings.ToLower(fixtureID), "", "", false)
+	f.Fuzz(func(t *testing.T, r uint8, body, contentType, ifMatch, id, limit, cursor string, asBob bool) {
+		route := Route(int(r)%5 + 1)
+		hs := newHarness(t)
+		req := events.APIGatewayV2HTTPRequest{
+			RawPath:               "/notes/" + id,
+			Headers:               map[string]string{"content-type": contentType, "if-match": ifMatch},
+			PathParameters:        map[string]string{"id": id},
+			QueryStringParameters: map[string]string{"limit": limit, "cursor": cursor},
+			Body:                  body,
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "fuzz", Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": fixtureSub}},
+			}},
+		}
+		if asBob {
+			req.RequestContext.Authorizer.JWT.Claims["sub"] = notestest.Bob
+		}
+		resp := hs.do(t, route, req)
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%v answered %d with a healthy store: %s", route, resp.StatusCode, resp.Body)
+		}
+		if resp.StatusCode != 204 && !json.Valid([]byte(resp.Body)) {
+			t.Fatalf("%v answered %d with a body that is not JSON: %q", route, resp.StatusCode, resp.Body)
+		}
+		if strings.Contains(resp.Body, `"userId"`) {
+			t.Fatalf("%v response shows a userId: %s", route, resp.Body)
+		}
+		if asBob {
+			if stored, err := hs.store.Get(context.Background(), fixtureSub, fixtureID); err != nil || stored != seeded {
+				t.Fatalf("Bob's %v changed Alice's note: %+v, %v", route, stored, err)
+			}
+			if (route == GetNote || route == ListNotes) && strings.Contains(resp.Body, `"noteId":"`+fixtureID+`"`) {
+				t.Fatalf("Bob's %v saw Alice's note: %s", route, resp.Body)
+			}
+		}
+	})
 }
