@@ -145,7 +145,7 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		resp := noteResponse(201, n)
-		resp.Headers["Location"] = strings.TrimSuffix(req.RawPath, "/") + "/" + n.ID
+		resp.Headers["Location"] = location(req.RawPath, n.ID)
 		return resp, nil
 
 	case ListNotes:
@@ -220,6 +220,17 @@ func fitPage(owner string, page notes.Page) (notes.Page, error) {
 		}
 	}
 	return page, nil
+}
+
+// location is the new note's URL path: the request's own path (which keeps a
+// stage prefix such as /dev when the API has one) followed by the ID; /notes
+// when the event carries no path (a direct invocation).
+func location(rawPath, id string) string {
+	base := strings.TrimSuffix(rawPath, "/")
+	if base == "" {
+		base = "/notes"
+	}
+	return base + "/" + id
 }
 
 func noteResponse(status int, n notes.Note) events.APIGatewayV2HTTPResponse {

@@ -515,3 +515,55 @@ func TestPanicIsA500WithARequestID(t *testing.T) {
 		t.Errorf("log = %s; want an ERROR line with the panic", &logs)
 	}
 }
+
+func TestLocation(t *testing.T) {
+	const id = fixtureID
+	for rawPath, want := range map[string]string{"/notes": "/notes/" + id, "/notes/": "/notes/" + id, "/dev/notes": "/dev/notes/" + id, "": "/notes/" + id} {
+		if got := location(rawPath, id); got != want {
+			t.Errorf("location(%q) = %q; want %q", rawPath, got, want)
+		}
+	}
+}
+
+// TestEventAsAPIGatewaySendsIt decodes the fixture from its JSON text, as the
+// Lambda runtime does, with the variants API Gateway produces: "scopes" null
+// when the route has none, claims without "sub", and a sub with no scopes.
+func TestEventAsAPIGatewaySendsIt(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "get-note.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		edit       func(jwt map[string]any)
+		wantStatus int
+	}{
+		{"as recorded", func(map[string]any) {}, 200},
+		{"scopes null", func(jwt map[string]any) { jwt["scopes"] = nil }, 200},
+		{"no scopes field", func(jwt map[string]any) { delete(jwt, "scopes") }, 200},
+		{"claims without sub", func(jwt map[string]any) { delete(jwt["claims"].(map[string]any), "sub") }, 401},
+		{"claims without sub but with username", func(jwt map[string]any) {
+			claims := jwt["claims"].(map[string]any)
+			delete(claims, "sub")
+			claims["username"] = fixtureSub
+		}, 401},
+		{"claims null", func(jwt map[string]any) { jwt["claims"] = nil }, 401},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var ev map[string]any
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(ev["requestContext"].(map[string]any)["authorizer"].(map[string]any)["jwt"].(map[string]any))
+			b, _ := json.Marshal(ev)
+			var req events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(b, &req); err != nil {
+				t.Fatalf("the runtime could not decode the event: %v", err)
+			}
+			if resp := newHarness(t).do(t, GetNote, req); resp.StatusCode != tc.wantStatus {
+				t.Errorf("status = %d; want %d (body %s)", resp.StatusCode, tc.wantStatus, resp.Body)
+			}
+		})
+	}
+}
