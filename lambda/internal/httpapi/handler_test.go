@@ -180,6 +180,10 @@ func TestHandle(t *testing.T) {
 		{name: "create with noteId", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","noteId":"` + fixtureID + `"}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
 		{name: "create with version", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","version":99}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
 		{name: "create with createdAt", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","createdAt":"2000-01-01T00:00:00Z"}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
+		{name: "create with updatedAt", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","updatedAt":"2000-01-01T00:00:00Z"}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
+		{name: "create with UserID (case variant)", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","UserID":"` + otherSub + `"}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
+		{name: "create with VERSION (case variant)", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","VERSION":7}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
+		{name: "create with an escaped key naming userId", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","\u0075serId":"` + otherSub + `"}`)), wantStatus: 400, wantCode: "InvalidField", check: messageHas("set by the server")},
 		{name: "create with an unknown field", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","tags":["a"]}`)), wantStatus: 400, wantCode: "InvalidField"},
 		{name: "create with a differently-cased field", fixture: "create-note.json", mutate: fns(withBody(`{"CONTENT":"x"}`)), wantStatus: 400, wantCode: "InvalidField"},
 		{name: "create with a repeated field", fixture: "create-note.json", mutate: fns(withBody(`{"content":"x","content":"y"}`)), wantStatus: 400, wantCode: "InvalidField"},
@@ -247,6 +251,13 @@ func TestHandle(t *testing.T) {
 				t.Error("update created a note")
 			}
 		}},
+		{name: "update is a full replacement", fixture: "update-note.json", mutate: fns(withBody(`{"content":"only content"}`)), wantStatus: 200, check: func(t *testing.T, hs *harness, _ events.APIGatewayV2HTTPResponse, body map[string]any) {
+			stored, _ := hs.store.Get(context.Background(), fixtureSub, fixtureID)
+			if body["title"] != "" || stored.Title != "" || stored.Content != "only content" {
+				t.Errorf("after a PUT without title: body title %q, stored %+v; want the title cleared", body["title"], stored)
+			}
+		}},
+		{name: "update with userId in the body", fixture: "update-note.json", mutate: fns(withBody(`{"content":"x","userId":"` + otherSub + `"}`)), wantStatus: 400, wantCode: "InvalidField", check: unchanged},
 		{name: "update setting the version", fixture: "update-note.json", mutate: fns(withBody(`{"content":"x","version":42}`)), wantStatus: 400, wantCode: "InvalidField", check: unchanged},
 		{name: "update with text/plain", fixture: "update-note.json", mutate: fns(withHeader("content-type", "text/plain")), wantStatus: 415, wantCode: "UnsupportedMediaType", check: unchanged},
 
@@ -565,5 +576,24 @@ func TestEventAsAPIGatewaySendsIt(t *testing.T) {
 				t.Errorf("status = %d; want %d (body %s)", resp.StatusCode, tc.wantStatus, resp.Body)
 			}
 		})
+	}
+}
+
+func TestListDefaultsToTwentyNotes(t *testing.T) {
+	hs := newHarness(t)
+	for range 24 { // 25 with the seeded note
+		if _, err := hs.svc.Create(context.Background(), fixtureSub, notes.Input{Content: "n"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := loadEvent(t, "list-notes.json")
+	req.QueryStringParameters = nil
+	var page struct {
+		Items      []notes.Note `json:"items"`
+		NextCursor string       `json:"nextCursor"`
+	}
+	resp := hs.do(t, ListNotes, req)
+	if err := json.Unmarshal([]byte(resp.Body), &page); err != nil || len(page.Items) != notes.DefaultLimit || page.NextCursor == "" {
+		t.Errorf("list without limit = %d items, cursor %q, %v; want %d and a cursor", len(page.Items), page.NextCursor, err, notes.DefaultLimit)
 	}
 }
