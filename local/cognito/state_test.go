@@ -2,9 +2,11 @@ package cognito
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -129,4 +131,57 @@ func TestRandomStringUsesTheWholeAlphabet(t *testing.T) {
 			t.Errorf("randomString(%q) used %d of %d characters", alphabet, len(seen), len(alphabet))
 		}
 	}
+}
+
+// TestDurableBeforeAnswering copies the state directory while the endpoint still runs — what a crash right after
+// the answer would leave — and starts a second endpoint on the copy: every confirmed sign-up and every revocation
+// is there.
+func TestDurableBeforeAnswering(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("amy@example.com", goodPassword)
+	tok := e.tokens("amy@example.com", goodPassword)
+	if _, err := e.api.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: tok.AccessToken}); err != nil {
+		t.Fatal(err)
+	}
+	raw := readState(t, e.dir)
+	crashed := &env{t: t, clock: e.clock, dir: t.TempDir(), specs: e.specs, addr: "127.0.0.1:0"}
+	if err := os.WriteFile(filepath.Join(crashed.dir, stateFile), []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	crashed.start()
+	crashed.tokens("amy@example.com", goodPassword)
+	_, err := crashed.api.InitiateAuth(context.Background(), &cip.InitiateAuthInput{ClientId: &crashed.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}})
+	wantAPIError(t, err, "NotAuthorizedException")
+}
+
+func TestConcurrentSignUpsAllPersist(t *testing.T) {
+	e := newEnv(t)
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := aws.String(fmt.Sprintf("user%d@example.com", i))
+			ctx := context.Background()
+			if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: name, Password: aws.String(goodPassword)}); err != nil {
+				t.Errorf("SignUp(%s) error = %v", *name, err)
+				return
+			}
+			if _, err := e.api.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &e.poolID, Username: name}); err != nil {
+				t.Errorf("AdminConfirmSignUp(%s) error = %v", *name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	e.restart()
+	out, err := e.api.ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: &e.poolID, Filter: aws.String(`cognito:user_status = "CONFIRMED"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Users) != n {
+		t.Errorf("confirmed users after restart = %d; want %d", len(out.Users), n)
+	}
+	e.tokens("user7@example.com", goodPassword)
 }
