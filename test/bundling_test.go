@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -20,6 +21,23 @@ import (
 	"github.com/authnotes/authnotes/constructs/notesapi"
 	"github.com/authnotes/authnotes/stacks"
 )
+
+var (
+	checkoutBundleOnce sync.Once
+	checkoutBundleTpl  map[string]any
+	checkoutBundleOut  string
+)
+
+// checkoutBundledDev is synthBundledDev from this checkout, done once for the tests that only read the result.
+// Call it before any t.Chdir: the handlers are located from the working directory.
+func checkoutBundledDev(t *testing.T) (map[string]any, string) {
+	t.Helper()
+	checkoutBundleOnce.Do(func() { checkoutBundleTpl, checkoutBundleOut = synthBundledDev(t) })
+	if checkoutBundleTpl == nil {
+		t.Fatal("the shared bundled synth of NotesApi-dev failed in an earlier test")
+	}
+	return checkoutBundleTpl, checkoutBundleOut
+}
 
 // synthBundledDev synthesizes NotesApi-dev with real bundling and returns its template and output directory.
 func synthBundledDev(t *testing.T) (map[string]any, string) {
@@ -42,7 +60,7 @@ func assetKeys(t *testing.T, tpl map[string]any) map[string]string {
 }
 
 func TestBundlingWritesArm64BootstrapPerFunction(t *testing.T) {
-	tpl, out := synthBundledDev(t)
+	tpl, out := checkoutBundledDev(t)
 	keys := assetKeys(t, tpl)
 	if len(keys) != 5 {
 		t.Fatalf("%d functions; want 5", len(keys))
@@ -65,7 +83,7 @@ func TestBundlingWritesArm64BootstrapPerFunction(t *testing.T) {
 }
 
 func TestTwoSynthsGiveIdenticalTemplates(t *testing.T) {
-	first, _ := synthBundledDev(t)
+	first, _ := checkoutBundledDev(t)
 	second, _ := synthBundledDev(t)
 	if diff := cmp.Diff(first, second); diff != "" {
 		t.Errorf("second synth differs (-first +second):\n%s", diff)
@@ -109,21 +127,10 @@ func consumerOfCopy(t *testing.T) (consumer, provider string) {
 	repo := repoRoot
 	provider, consumer = t.TempDir(), t.TempDir()
 	copyTree(t, filepath.Join(repo, "lambda"), filepath.Join(provider, "lambda"))
-	goMod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goSum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	goMod, goSum := readRepoFile(t, "go.mod"), readRepoFile(t, "go.sum")
 	for dir, files := range map[string]map[string][]byte{
 		provider: {"go.mod": goMod, "go.sum": goSum},
-		consumer: {
-			"go.mod": []byte("module example.com/consumer\n\ngo 1.26.0\n\nrequire " + notesapi.ModulePath + " v0.0.0\n\nreplace " +
-				notesapi.ModulePath + " => " + provider + "\n\nrequire" + strings.SplitN(string(goMod), "\nrequire", 2)[1]),
-			"go.sum": goSum,
-		},
+		consumer: {"go.mod": []byte(consumerGoMod(t, "example.com/consumer", "v0.0.0", provider)), "go.sum": goSum},
 	} {
 		for name, b := range files {
 			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {

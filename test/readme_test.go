@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/authnotes/authnotes/constructs/notesapi"
 )
 
 // TestReadmeConstructExampleCompiles type-checks the README's "use the construct from another Go CDK app"
@@ -28,20 +26,11 @@ func TestReadmeConstructExampleCompiles(t *testing.T) {
 	}
 	code, _, _ = strings.Cut(code, "```")
 
-	goMod, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goSum, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	files := map[string]string{
 		"main.go": code,
-		"go.sum":  string(goSum),
-		"go.mod": "module example.com/mynotes\n\ngo 1.26.0\n\nrequire " + notesapi.ModulePath + " v0.0.0\n\nreplace " +
-			notesapi.ModulePath + " => " + repoRoot + "\n\nrequire" + strings.SplitN(string(goMod), "\nrequire", 2)[1],
+		"go.sum":  string(readRepoFile(t, "go.sum")),
+		"go.mod":  consumerGoMod(t, "example.com/mynotes", "v0.0.0", repoRoot),
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
