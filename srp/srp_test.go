@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -282,5 +283,33 @@ func BenchmarkPowG(b *testing.B) {
 	powG(e)
 	for b.Loop() {
 		powG(e)
+	}
+}
+
+// TestVectorComesFromAmazonCognitoIdentityJS recomputes the vector's client side with the npm library itself, so the
+// expected values above are the library's output, not ours.
+func TestVectorComesFromAmazonCognitoIdentityJS(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: install Node.js 20+ (apt-get install nodejs npm), then run `npm ci` in the repository root")
+	}
+	if _, err := os.Stat("../node_modules/amazon-cognito-identity-js/package.json"); err != nil {
+		t.Fatalf("amazon-cognito-identity-js is not installed (%v): run `npm ci` in the repository root", err)
+	}
+	out, err := exec.Command(node, "testdata/js_vector.js", "testdata/js_vector.json").Output()
+	if err != nil {
+		t.Fatalf("node testdata/js_vector.js: %v", err)
+	}
+	var got struct{ SRPA, HKDFHex, Signature string }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("script output %q: %v", out, err)
+	}
+	vec := loadVector(t)
+	if got.SRPA == "" || got.HKDFHex == "" || got.Signature == "" {
+		t.Fatalf("script output %q lacks srpA, hkdfHex or signature", out)
+	}
+	want := struct{ SRPA, HKDFHex, Signature string }{vec.SRPA, vec.HKDFHex, vec.Signature}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("amazon-cognito-identity-js disagrees with testdata/js_vector.json (-file +js):\n%s", diff)
 	}
 }
