@@ -133,3 +133,33 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.srv.URL() + "/_local/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+		t.Errorf("GET /_local/health = %d %q; want 200 ok", resp.StatusCode, body)
+	}
+}
+
+func TestCORSPreflight(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest(http.MethodOptions, e.srv.URL()+"/", nil)
+	req.Header.Set("Origin", "http://localhost:5173")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	allowed := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") == "" || !strings.Contains(allowed, "x-amz-target") {
+		t.Errorf("preflight = %d %v; want 200 allowing X-Amz-Target from a browser app", resp.StatusCode, resp.Header)
+	}
+}
