@@ -37,6 +37,8 @@ func TestValidateProps(t *testing.T) {
 			"ThreatProtectionMode AUDIT_ONLY needs FeaturePlan PLUS, got ESSENTIALS"},
 		{"deletion protection with DESTROY", &notesapi.AuthenticatedNotesApiProps{RemovalPolicy: awscdk.RemovalPolicy_DESTROY},
 			"DeletionProtection must be false with RemovalPolicy DESTROY"},
+		{"snapshot removal policy", &notesapi.AuthenticatedNotesApiProps{RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT},
+			"RemovalPolicy SNAPSHOT: must be RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY"},
 		{"OAuth without callback", &notesapi.AuthenticatedNotesApiProps{OAuth: &notesapi.OAuthProps{}}, "OAuth.CallbackUrls: at least one URL"},
 		{"OAuth with CDK's placeholder", &notesapi.AuthenticatedNotesApiProps{OAuth: &notesapi.OAuthProps{CallbackUrls: []string{"https://example.com"}}}, "is a placeholder"},
 		{"OAuth over plain http", &notesapi.AuthenticatedNotesApiProps{OAuth: &notesapi.OAuthProps{CallbackUrls: []string{"http://notes.org/cb"}}}, "must be https"},

@@ -37,7 +37,8 @@ type AuthenticatedNotesApiProps struct {
 	// DeletionProtection protects the user pool and the table from deletion. Must be false with a DESTROY
 	// removal policy. Default: true.
 	DeletionProtection *bool
-	// RemovalPolicy of the user pool, the table and the log groups. Default: awscdk.RemovalPolicy_RETAIN.
+	// RemovalPolicy of the user pool, the table and the log groups: RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY
+	// (none of them supports SNAPSHOT). Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 	// AllowUserPasswordAuth adds the USER_PASSWORD_AUTH flow (password sent over TLS instead of SRP) for tooling.
 	// Default: false (USER_SRP_AUTH and REFRESH_TOKEN_AUTH only).
@@ -180,6 +181,12 @@ func resolve(in *AuthenticatedNotesApiProps) (*props, error) {
 	}
 	if p.threatProtection == "" && p.featurePlan == awscognito.FeaturePlan_PLUS {
 		p.threatProtection = awscognito.StandardThreatProtectionMode_FULL_FUNCTION
+	}
+	switch p.removalPolicy {
+	case awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
+	default:
+		// SNAPSHOT is not supported by user pools, global tables or log groups.
+		add("RemovalPolicy %s: must be RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY", p.removalPolicy)
 	}
 	if p.deletionProtection && p.removalPolicy == awscdk.RemovalPolicy_DESTROY {
 		add("DeletionProtection must be false with RemovalPolicy DESTROY (the stack could never be deleted)")
