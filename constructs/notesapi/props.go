@@ -23,7 +23,8 @@ type AuthenticatedNotesApiProps struct {
 	// Default: true.
 	SelfSignUpEnabled *bool
 	// PasswordPolicy of the user pool. Default: at least 12 characters with upper case, lower case, digit and
-	// symbol; temporary passwords valid for 3 days.
+	// symbol; temporary passwords valid for 3 days. MinLength must be 6 to 99; PasswordHistorySize needs Essentials
+	// or Plus.
 	PasswordPolicy *awscognito.PasswordPolicy
 	// Mfa is OFF, OPTIONAL or REQUIRED; the second factor is always TOTP (authenticator apps), never SMS.
 	// Default: awscognito.Mfa_OFF.
@@ -46,9 +47,10 @@ type AuthenticatedNotesApiProps struct {
 	// OAuth turns on the hosted UI's authorization code grant (use PKCE: the client has no secret) with real
 	// callback and logout URLs. Default: nil, OAuth off.
 	OAuth *OAuthProps
-	// AccessTokenValidity, between 5 minutes and 1 day. Default: 60 minutes.
+	// AccessTokenValidity, whole minutes between 5 minutes and 1 day, at most RefreshTokenValidity. Default: 60
+	// minutes.
 	AccessTokenValidity time.Duration
-	// IdTokenValidity, between 5 minutes and 1 day. Default: 60 minutes.
+	// IdTokenValidity, whole minutes between 5 minutes and 1 day, at most RefreshTokenValidity. Default: 60 minutes.
 	IdTokenValidity time.Duration
 	// RefreshTokenValidity, between 60 minutes and 3650 days. Default: 30 days.
 	RefreshTokenValidity time.Duration
@@ -63,7 +65,7 @@ type AuthenticatedNotesApiProps struct {
 	LogRetention awslogs.RetentionDays
 	// Architecture of the functions, arm64 or x86_64. Default: awslambda.Architecture_ARM_64().
 	Architecture awslambda.Architecture
-	// MemorySize of each function in MB, 128 to 10240. Default: 256.
+	// MemorySize of each function in whole MB, 128 to 10240. Default: 256.
 	MemorySize *float64
 	// Timeout of each function, 1 to 30 seconds (the HTTP API gives up after 30 s). Default: 10 seconds.
 	Timeout time.Duration
