@@ -279,13 +279,30 @@ func TestAccessorsExposeWhatTheConstructMade(t *testing.T) {
 	}
 }
 
-func TestAddRouteRejectsBadPath(t *testing.T) {
+func TestAddRouteRejectsMisuse(t *testing.T) {
 	stack := newStack(t, "BadRoute")
 	api := notesapi.NewAuthenticatedNotesApi(stack, jsii.String("Notes"), nil)
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("X"), api.Function("GET /notes"), nil)
-	msg := panicMessage(func() { api.AddRoute(awsapigatewayv2.HttpMethod_GET, "notes/x", integration) })
-	if !strings.Contains(msg, `path starting with "/"`) {
-		t.Fatalf("AddRoute(relative path) panicked with %q; want a message about the path", msg)
+	tests := []struct {
+		name        string
+		method      awsapigatewayv2.HttpMethod
+		path        string
+		integration awsapigatewayv2.HttpRouteIntegration
+	}{
+		{"relative path", awsapigatewayv2.HttpMethod_GET, "notes/x", integration},
+		{"no method", "", "/notes/x", integration},
+		{"no integration", awsapigatewayv2.HttpMethod_GET, "/notes/x", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := panicMessage(func() { api.AddRoute(tt.method, tt.path, tt.integration) })
+			if !strings.HasPrefix(msg, "notesapi: AddRoute") || !strings.Contains(msg, `want an HTTP method, a path starting with "/" and an integration`) {
+				t.Fatalf("AddRoute(%q, %q, %v) panicked with %q; want the AddRoute usage error", tt.method, tt.path, tt.integration, msg)
+			}
+		})
+	}
+	if n := len(ofType(toMap(t, assertions.Template_FromStack(stack, nil)), "AWS::ApiGatewayV2::Route")); n != 5 {
+		t.Errorf("%d routes after the refused AddRoute calls; want the 5 notes routes", n)
 	}
 }
 
