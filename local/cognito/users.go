@@ -390,25 +390,35 @@ func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
 	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
 		return nil, err
 	}
-	p := c.pool
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, u, err := s.codeUserLocked(c, in.Username, nil)
+	out, g, err := s.sendUserCodeLocked(c, in.Username, purpose)
+	s.mu.Unlock()
+	if err != nil || g == 0 {
+		return out, err
+	}
+	// The code must outlive a crash once the user can read it.
+	return out, s.durable(g)
+}
+
+// sendUserCodeLocked sends the code; g is the state generation to wait for (0 when nothing changed).
+func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutput, uint64, error) {
+	p := c.pool
+	_, u, err := s.codeUserLocked(c, name, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if u == nil {
 		// Prevented enumeration: answer as if a code went out.
 		dest := "***@***"
-		if strings.Contains(in.Username, "@") {
-			dest = mask(in.Username)
+		if strings.Contains(name, "@") {
+			dest = mask(name)
 		}
-		return &codeOutput{&codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}}, nil
+		return &codeOutput{&codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}}, 0, nil
 	}
 	var attr, label string
 	if purpose == "signup" {
 		if u.Status != "UNCONFIRMED" {
-			return nil, invalidParameter("User is already confirmed.")
+			return nil, 0, invalidParameter("User is already confirmed.")
 		}
 		for _, a := range p.cfg.AutoVerifiedAttributes {
 			if u.Attributes[a] != "" {
@@ -417,21 +427,20 @@ func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
 			}
 		}
 		if attr == "" {
-			return nil, invalidParameter("Auto verification not turned on.")
+			return nil, 0, invalidParameter("Auto verification not turned on.")
 		}
 		label = "SignUp"
 	} else {
 		if attr, err = recoveryAttribute(p, u); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		label = "ForgotPassword"
 	}
 	d, err := s.deliverLocked(p, u, attr, purpose, label)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	s.saver.changed()
-	return &codeOutput{&d}, nil
+	return &codeOutput{&d}, s.saver.changed(), nil
 }
 
 func (s *Server) confirmForgotPassword(in *userCodeInput) (any, error) {
