@@ -35,7 +35,8 @@ func normalize(v any) any {
 }
 
 // TestGoldenTemplates compares each stage template with testdata/NotesApi-<stage>.template.json as parsed JSON.
-// Regenerate after an intended change with `go test ./test/... -run TestGoldenTemplates -update` and review the diff.
+// Regenerate after an intended change with `go test ./test -run TestGoldenTemplates -update` and review the diff
+// (./test, not ./test/...: the e2e package defines no -update flag).
 func TestGoldenTemplates(t *testing.T) {
 	forEachStage(t, func(t *testing.T, s *synthesized) {
 		got := normalize(s.json)
@@ -52,14 +53,14 @@ func TestGoldenTemplates(t *testing.T) {
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (create it with -update)", err)
+			t.Fatalf("%v (create it with go test ./test -run TestGoldenTemplates -update)", err)
 		}
 		var want any
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatalf("parse %s: %v", path, err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s differs (-golden +synthesized); if intended, rerun with -update:\n%s", path, diff)
+			t.Errorf("%s differs (-golden +synthesized); if intended, regenerate with go test ./test -run TestGoldenTemplates -update:\n%s", path, diff)
 		}
 	})
 }
