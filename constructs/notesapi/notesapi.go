@@ -287,7 +287,8 @@ func (a *AuthenticatedNotesApi) newFunction(p *props, r route, code awslambda.Co
 }
 
 // AddRoute adds an authenticated route to the API: the same Cognito authorizer and the same required scope as the
-// notes routes. It panics on a path that does not start with "/" (the HTTP API would reject it at deploy time).
+// notes routes. It panics on an empty method, a nil integration or a path that does not start with "/" (the HTTP
+// API would reject it at deploy time).
 func (a *AuthenticatedNotesApi) AddRoute(method awsapigatewayv2.HttpMethod, path string, integration awsapigatewayv2.HttpRouteIntegration) []awsapigatewayv2.HttpRoute {
 	if !strings.HasPrefix(path, "/") || integration == nil || method == "" {
 		panic(fmt.Errorf("notesapi: AddRoute(%q, %q): want an HTTP method, a path starting with \"/\" and an integration", method, path))
