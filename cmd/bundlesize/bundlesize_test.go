@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +72,11 @@ func TestProbeEventsTakeTheMeasuredPath(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the bootstrap binaries are built for linux")
 	}
-	bins := buildHostT(t, Functions...)
+	pkgs := append(slices.Clone(Functions), SDKFloor)
+	bins := buildHostT(t, pkgs...)
 	for i, bin := range bins {
-		t.Run(filepath.Base(Functions[i]), func(t *testing.T) {
-			event, want := probeEvent(Functions[i], false)
+		t.Run(filepath.Base(pkgs[i]), func(t *testing.T) {
+			event, want := probeEvent(pkgs[i], false)
 			// An endpoint nothing listens on: a DynamoDB call would fail as a 500.
 			_, payload, err := ColdStart(context.Background(), bin, event, "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1")
 			if err != nil {
@@ -87,8 +89,8 @@ func TestProbeEventsTakeTheMeasuredPath(t *testing.T) {
 	}
 }
 
-// BenchmarkColdStart measures the cold start of the hello-world baseline and
-// of a notes function: init-ms/op (process start to the first Runtime API
+// BenchmarkColdStart measures the cold start of the hello-world baseline, of
+// the dependencies-only reference and of a notes function: init-ms/op (process start to the first Runtime API
 // call) and first-response-ms/op (process start to the response to a first
 // request that validation refuses, before any DynamoDB call). ns/op also
 // counts killing the process. The notes functions' target is ≤ 1.3× the
@@ -97,7 +99,7 @@ func BenchmarkColdStart(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("the bootstrap binaries are built for linux")
 	}
-	pkgs := []string{Baseline, Functions[2]}
+	pkgs := []string{Baseline, SDKFloor, Functions[2]}
 	bins := buildHostT(b, pkgs...)
 	for i, bin := range bins {
 		b.Run(filepath.Base(pkgs[i]), func(b *testing.B) {

@@ -162,6 +162,7 @@ func probeEvent(pkg string, reachDynamoDB bool) (event []byte, wantStatus int) {
 		if reachDynamoDB {
 			id, wantStatus = missingID, 404
 		}
+	case "sdkfloor": // answers 400 to anything, like the functions to this event
 	default: // the hello-world baseline answers anything
 		wantStatus = 0
 	}
