@@ -27,7 +27,7 @@ type Message struct {
 // maxOutbox bounds the messages kept for GET /_local/outbox.
 const maxOutbox = 1000
 
-// send appends a message; call with s.mu held. The console line is written by flushOutbox after unlocking.
+// sendLocked keeps a message for GET /_local/outbox and prints it on the console; call with s.mu held.
 func (s *Server) sendLocked(m Message) {
 	s.outbox = append(s.outbox, m)
 	if len(s.outbox) > maxOutbox {
