@@ -187,28 +187,12 @@ func (p *props) boolean(path string, def bool) bool {
 	return def
 }
 
-func (p *props) strings(path string) []string {
-	v, ok := p.lookup(path)
-	if !ok {
-		return nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		p.fail(path, "want a list, got %T", v)
-		return nil
-	}
-	out := make([]string, 0, len(list))
-	for i, x := range list {
-		s, ok := x.(string)
-		if !ok {
-			p.fail(fmt.Sprintf("%s[%d]", path, i), "want a string, got %T", x)
-		}
-		out = append(out, s)
-	}
-	return out
-}
+func (p *props) strings(path string) []string { return listOf[string](p, path, "a string") }
 
-func (p *props) list(path string) []map[string]any {
+func (p *props) list(path string) []map[string]any { return listOf[map[string]any](p, path, "an object") }
+
+// listOf reads a list whose elements must all be of type T.
+func listOf[T any](p *props, path, what string) []T {
 	v, ok := p.lookup(path)
 	if !ok {
 		return nil
@@ -218,14 +202,14 @@ func (p *props) list(path string) []map[string]any {
 		p.fail(path, "want a list, got %T", v)
 		return nil
 	}
-	out := make([]map[string]any, 0, len(list))
+	out := make([]T, 0, len(list))
 	for i, x := range list {
-		m, ok := x.(map[string]any)
+		t, ok := x.(T)
 		if !ok {
-			p.fail(fmt.Sprintf("%s[%d]", path, i), "want an object, got %T", x)
+			p.fail(fmt.Sprintf("%s[%d]", path, i), "want %s, got %T", what, x)
 			continue
 		}
-		out = append(out, m)
+		out = append(out, t)
 	}
 	return out
 }
