@@ -189,7 +189,9 @@ func (p *props) boolean(path string, def bool) bool {
 
 func (p *props) strings(path string) []string { return listOf[string](p, path, "a string") }
 
-func (p *props) list(path string) []map[string]any { return listOf[map[string]any](p, path, "an object") }
+func (p *props) list(path string) []map[string]any {
+	return listOf[map[string]any](p, path, "an object")
+}
 
 // listOf reads a list whose elements must all be of type T.
 func listOf[T any](p *props, path, what string) []T {
