@@ -97,7 +97,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			}
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
-		resp = jsonResponse(ae.status, errorBody{Message: ae.message, Code: ae.code, RequestID: reqID})
+		resp, _ = jsonResponse(ae.status, errorBody{Message: ae.message, Code: ae.code, RequestID: reqID}) // strings always encode
 		if ae.status == 401 {
 			resp.Headers["WWW-Authenticate"] = "Bearer"
 		}
@@ -144,9 +144,11 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		resp := noteResponse(201, n)
-		resp.Headers["Location"] = location(req.RawPath, n.ID)
-		return resp, nil
+		resp, err := noteResponse(201, n)
+		if err == nil {
+			resp.Headers["Location"] = location(req.RawPath, n.ID)
+		}
+		return resp, err
 
 	case ListNotes:
 		limit, err := parseLimit(req.QueryStringParameters["limit"])
@@ -160,14 +162,14 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		if page, err = fitPage(owner, page); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		return jsonResponse(200, page), nil
+		return jsonResponse(200, page)
 
 	case GetNote:
 		n, err := h.svc.Get(ctx, owner, req.PathParameters["id"])
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		return noteResponse(200, n), nil
+		return noteResponse(200, n)
 
 	case UpdateNote:
 		pre, err := ParseIfMatch(header(req, "if-match"))
@@ -182,7 +184,7 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		return noteResponse(200, n), nil
+		return noteResponse(200, n)
 
 	case DeleteNote:
 		pre, err := ParseIfMatch(header(req, "if-match"))
@@ -233,19 +235,22 @@ func location(rawPath, id string) string {
 	return base + "/" + id
 }
 
-func noteResponse(status int, n notes.Note) events.APIGatewayV2HTTPResponse {
-	resp := jsonResponse(status, n)
+func noteResponse(status int, n notes.Note) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := jsonResponse(status, n)
+	if err != nil {
+		return resp, err
+	}
 	resp.Headers["ETag"] = ETag(n.Version)
-	return resp
+	return resp, nil
 }
 
-// jsonResponse marshals v. Notes only fail to marshal with a corrupt
-// timestamp (year outside 0–9999); that becomes a bare 500.
-func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
+// jsonResponse marshals v. A note only fails to marshal with a corrupt
+// timestamp (a year outside 0–9999): that is an unexpected error, answered
+// like any other with a 500 that carries the request id.
+func jsonResponse(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status = 500
-		b = []byte(`{"message":"internal error: the response could not be encoded","code":"` + codeInternal + `"}`)
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode the response: %w", err)
 	}
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
@@ -255,5 +260,5 @@ func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
 			"Cache-Control": "no-store",
 		},
 		Body: string(b),
-	}
+	}, nil
 }

@@ -597,3 +597,26 @@ func TestListDefaultsToTwentyNotes(t *testing.T) {
 		t.Errorf("list without limit = %d items, cursor %q, %v; want %d and a cursor", len(page.Items), page.NextCursor, err, notes.DefaultLimit)
 	}
 }
+
+// corruptStore returns a note whose timestamp JSON cannot represent, as a
+// corrupted item would.
+type corruptStore struct{ notes.Store }
+
+func (corruptStore) Get(context.Context, string, string) (notes.Note, error) {
+	n := seeded
+	n.UpdatedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	return n, nil
+}
+
+func TestUnencodableNoteIsA500WithARequestID(t *testing.T) {
+	var logs bytes.Buffer
+	h := New(GetNote, notes.NewService(corruptStore{notestest.NewStore()}), slogJSON(&logs))
+	resp, err := h.Handle(context.Background(), loadEvent(t, "get-note.json"))
+	var body map[string]any
+	if err != nil || json.Unmarshal([]byte(resp.Body), &body) != nil || resp.StatusCode != 500 || body["requestId"] != "JgJ3vhV0oAMEbKw=" {
+		t.Errorf("Handle() = %d %s, %v; want a JSON 500 with the request id", resp.StatusCode, resp.Body, err)
+	}
+	if !strings.Contains(logs.String(), `"level":"ERROR"`) || !strings.Contains(logs.String(), "encode the response") {
+		t.Errorf("log = %s; want an ERROR line with the cause", &logs)
+	}
+}
