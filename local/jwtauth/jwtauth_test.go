@@ -202,3 +202,19 @@ func TestNewVerifierValidates(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkVerify(b *testing.B) {
+	a, _ := testKeys(b)
+	now := time.Unix(1_800_000_000, 0)
+	v, err := NewVerifier(StaticKeys{"ka": &a.PublicKey}, Expect{Issuer: testIssuer, Audiences: []string{testClient}, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := sign(b, a, "ka", accessClaims(now))
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
