@@ -362,8 +362,9 @@ func TestAppClientFlowsAndTokens(t *testing.T) {
 			flows = []any{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 		}
 		got := map[string]any{}
+		// OAuth off: none of the OAuth keys (no CDK https://example.com callback) may appear.
 		for _, k := range []string{"ExplicitAuthFlows", "GenerateSecret", "AllowedOAuthFlowsUserPoolClient", "AllowedOAuthFlows",
-			"CallbackURLs", "PreventUserExistenceErrors", "EnableTokenRevocation", "AccessTokenValidity", "IdTokenValidity",
+			"AllowedOAuthScopes", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI", "SupportedIdentityProviders", "PreventUserExistenceErrors", "EnableTokenRevocation", "AccessTokenValidity", "IdTokenValidity",
 			"RefreshTokenValidity", "TokenValidityUnits"} {
 			if v, ok := p[k]; ok {
 				got[k] = v
@@ -373,6 +374,7 @@ func TestAppClientFlowsAndTokens(t *testing.T) {
 			"ExplicitAuthFlows":               flows,
 			"GenerateSecret":                  false,
 			"AllowedOAuthFlowsUserPoolClient": false,
+			"SupportedIdentityProviders":      []any{"COGNITO"},
 			"PreventUserExistenceErrors":      "ENABLED",
 			"EnableTokenRevocation":           true,
 			"AccessTokenValidity":             60.0,
