@@ -201,3 +201,32 @@ func TestUnsupportedOperationsAreNamed(t *testing.T) {
 		t.Errorf("error = %v; want it to name AdminSetUserPassword", err)
 	}
 }
+
+func TestAdminAuthAnswersItsChallenges(t *testing.T) {
+	e := newEnv(t, withSpecs(func(_ *PoolConfig, c *ClientConfig) {
+		c.ExplicitAuthFlows = append(c.ExplicitAuthFlows, "ALLOW_ADMIN_USER_PASSWORD_AUTH")
+	}))
+	ctx := context.Background()
+	const temp = "Temporary-pass-1!"
+	if _, err := e.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &e.poolID, Username: aws.String("yoko@example.com"),
+		TemporaryPassword: aws.String(temp), MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	init, err := e.api.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: &e.poolID, ClientId: &e.clientID,
+		AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "yoko@example.com", "PASSWORD": temp}})
+	if err != nil || init.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("AdminInitiateAuth() = %v, %v; want NEW_PASSWORD_REQUIRED", init, err)
+	}
+	answer := func(poolID string) (*cip.AdminRespondToAuthChallengeOutput, error) {
+		return e.api.AdminRespondToAuthChallenge(ctx, &cip.AdminRespondToAuthChallengeInput{UserPoolId: &poolID, ClientId: &e.clientID,
+			ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: init.Session,
+			ChallengeResponses: map[string]string{"USERNAME": init.ChallengeParameters["USER_ID_FOR_SRP"], "NEW_PASSWORD": goodPassword}})
+	}
+	_, err = answer("eu-west-1_nosuchpoo")
+	wantAPIError(t, err, "ResourceNotFoundException")
+	out, err := answer(e.poolID)
+	if err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("AdminRespondToAuthChallenge() = %v, %v; want tokens", out, err)
+	}
+	e.tokens("yoko@example.com", goodPassword)
+}

@@ -146,6 +146,20 @@ func init() {
 	op("RespondToAuthChallenge", func(ctx context.Context, s *Server, in *respondInput) (any, error) {
 		return s.respond(in)
 	})
+	// AdminInitiateAuth can end in a challenge (a new password, MFA); the admin side answers it here.
+	op("AdminRespondToAuthChallenge", func(ctx context.Context, s *Server, in *respondInput) (any, error) {
+		c, err := s.client(in.ClientId)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.pool(in.UserPoolId); err != nil {
+			return nil, err
+		}
+		if c.pool.state.ID != in.UserPoolId {
+			return nil, errorf("ResourceNotFoundException", "User pool client %s does not exist.", c.state.ID)
+		}
+		return s.respond(in)
+	})
 }
 
 func (s *Server) initiateAuth(in *initiateAuthInput, admin bool) (any, error) {
@@ -400,6 +414,7 @@ func fakeUUID(seed []byte) string {
 type respondInput struct {
 	ChallengeName      string
 	ClientId           string
+	UserPoolId         string // AdminRespondToAuthChallenge
 	Session            string
 	ChallengeResponses map[string]string
 }
