@@ -217,6 +217,10 @@ func TestHandle(t *testing.T) {
 		}},
 		{name: "list with limit 0", fixture: "list-notes.json", mutate: fns(withQuery("limit", "0")), wantStatus: 400, wantCode: "InvalidLimit"},
 		{name: "list with limit 101", fixture: "list-notes.json", mutate: fns(withQuery("limit", "101")), wantStatus: 400, wantCode: "InvalidLimit"},
+		{name: "list with a negative limit", fixture: "list-notes.json", mutate: fns(withQuery("limit", "-5")), wantStatus: 400, wantCode: "InvalidLimit"},
+		{name: "list with a limit beyond int64", fixture: "list-notes.json", mutate: fns(withQuery("limit", "99999999999999999999999")), wantStatus: 400, wantCode: "InvalidLimit"},
+		{name: "list with a limit in exponent form", fixture: "list-notes.json", mutate: fns(withQuery("limit", "1e2")), wantStatus: 400, wantCode: "InvalidLimit"},
+		{name: "list with a padded limit", fixture: "list-notes.json", mutate: fns(withQuery("limit", "+5")), wantStatus: 400, wantCode: "InvalidLimit"},
 		{name: "list with a word as limit", fixture: "list-notes.json", mutate: fns(withQuery("limit", "ten")), wantStatus: 400, wantCode: "InvalidLimit"},
 		{name: "list with a repeated limit", fixture: "list-notes.json", mutate: fns(withQuery("limit", "1,2")), wantStatus: 400, wantCode: "InvalidLimit"},
 		{name: "list with a garbage cursor", fixture: "list-notes.json", mutate: fns(withQuery("cursor", "garbage")), wantStatus: 400, wantCode: "InvalidCursor"},
@@ -234,6 +238,8 @@ func TestHandle(t *testing.T) {
 		{name: "get another user's note", fixture: "get-note.json", mutate: fns(withSub(otherSub)), wantStatus: 404, wantCode: "NotFound"},
 		{name: "get a missing note", fixture: "get-note.json", mutate: fns(withID("01KDNQ8G0A6V4M3T2RC7XJ5ZPA")), wantStatus: 404, wantCode: "NotFound"},
 		{name: "get with an invalid id", fixture: "get-note.json", mutate: fns(withID("not-a-ulid")), wantStatus: 400, wantCode: "InvalidId"},
+		{name: "get with a path-traversal id", fixture: "get-note.json", mutate: fns(withID("../01KDNQ8G0A6V4M3T2RC7XJ5ZP9")), wantStatus: 400, wantCode: "InvalidId"},
+		{name: "get with a lower-case id", fixture: "get-note.json", mutate: fns(withID(strings.ToLower(fixtureID))), wantStatus: 400, wantCode: "InvalidId"},
 		{name: "get without a path parameter", fixture: "get-note.json", mutate: fns(func(r *events.APIGatewayV2HTTPRequest) { r.PathParameters = nil }), wantStatus: 400, wantCode: "InvalidId"},
 
 		// PUT /notes/{id}
