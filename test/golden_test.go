@@ -35,8 +35,8 @@ func normalize(v any) any {
 }
 
 // TestGoldenTemplates compares each stage template with testdata/NotesApi-<stage>.template.json as parsed JSON.
-// Regenerate after an intended change with `go test ./test -run TestGoldenTemplates -update` and review the diff
-// (./test, not ./test/...: the e2e package defines no -update flag).
+// Regenerate after an intended change with `go test ./test/... -update` (or only this test:
+// `go test ./test -run TestGoldenTemplates -update`) and review the diff.
 func TestGoldenTemplates(t *testing.T) {
 	forEachStage(t, func(t *testing.T, s *synthesized) {
 		got := normalize(s.json)

@@ -26,6 +26,10 @@ var (
 	twinLog     = &syncBuffer{}
 )
 
+// The golden files live in ../testdata and are regenerated with `go test ./test/... -update`; the flag is
+// accepted here too so that command also runs (and does not break on) this package, which has no golden files.
+var _ = flag.Bool("update", false, "accepted for `go test ./test/... -update`; e2e has no golden files")
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
