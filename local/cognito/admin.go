@@ -14,6 +14,8 @@ import (
 type adminInput struct {
 	UserPoolId        string
 	Username          string
+	Password          string // AdminSetUserPassword
+	Permanent         bool   // AdminSetUserPassword
 	UserAttributes    []attribute
 	TemporaryPassword string
 	MessageAction     string // SUPPRESS or RESEND
@@ -117,6 +119,9 @@ func init() {
 		s.mu.Unlock()
 		return nil, s.durable(g)
 	})
+	op("AdminSetUserPassword", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.adminSetUserPassword(in) })
+	op("AdminDisableUser", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.adminSetEnabled(in, false) })
+	op("AdminEnableUser", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.adminSetEnabled(in, true) })
 	op("ListUsers", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.listUsers(in) })
 	op("DescribeUserPool", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.describePool(in) })
 	op("DescribeUserPoolClient", func(ctx context.Context, s *Server, in *adminInput) (any, error) { return s.describeClient(in) })
@@ -311,4 +316,51 @@ func (s *Server) describeClient(in *adminInput) (any, error) {
 		out["ClientSecret"] = cl.state.Secret
 	}
 	return map[string]any{"UserPoolClient": out}, nil
+}
+
+func (s *Server) adminSetUserPassword(in *adminInput) (any, error) {
+	p, err := s.pool(in.UserPoolId)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPassword(p.cfg.PasswordPolicy, in.Password); err != nil {
+		return nil, err
+	}
+	p, _, u, err := s.adminUser(in)
+	if err != nil {
+		return nil, err
+	}
+	username := u.Username
+	s.mu.Unlock()
+	ver, err := srp.NewVerifier(p.poolName(), username, in.Password)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	s.mu.Lock()
+	u.Salt, u.Verifier, u.Modified = ver.Salt, ver.V, s.opts.Now()
+	if in.Permanent {
+		u.Status, u.TempPasswordExpires = "CONFIRMED", time.Time{}
+	} else {
+		u.Status = "FORCE_CHANGE_PASSWORD"
+		u.TempPasswordExpires = s.opts.Now().Add(time.Duration(p.cfg.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return nil, s.durable(g)
+}
+
+// adminSetEnabled serves AdminDisableUser and AdminEnableUser. As in Cognito, disabling also revokes every
+// session: the user cannot sign in, and the tokens it held stay refused after it is enabled again.
+func (s *Server) adminSetEnabled(in *adminInput, enabled bool) (any, error) {
+	p, _, u, err := s.adminUser(in)
+	if err != nil {
+		return nil, err
+	}
+	u.Enabled, u.Modified = enabled, s.opts.Now()
+	if !enabled {
+		revokeUserLocked(p, u.Username)
+	}
+	g := s.saver.changed()
+	s.mu.Unlock()
+	return nil, s.durable(g)
 }

@@ -195,10 +195,10 @@ func TestIDsLookReal(t *testing.T) {
 
 func TestUnsupportedOperationsAreNamed(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.api.AdminSetUserPassword(context.Background(), &cip.AdminSetUserPasswordInput{UserPoolId: &e.poolID, Username: aws.String("x"), Password: aws.String("y")})
+	_, err := e.api.AdminAddUserToGroup(context.Background(), &cip.AdminAddUserToGroupInput{UserPoolId: &e.poolID, Username: aws.String("x"), GroupName: aws.String("y")})
 	wantAPIError(t, err, "InvalidParameterException")
-	if !strings.Contains(err.Error(), "AdminSetUserPassword") {
-		t.Errorf("error = %v; want it to name AdminSetUserPassword", err)
+	if !strings.Contains(err.Error(), "AdminAddUserToGroup") {
+		t.Errorf("error = %v; want it to name AdminAddUserToGroup", err)
 	}
 }
 
@@ -229,4 +229,68 @@ func TestAdminAuthAnswersItsChallenges(t *testing.T) {
 		t.Fatalf("AdminRespondToAuthChallenge() = %v, %v; want tokens", out, err)
 	}
 	e.tokens("yoko@example.com", goodPassword)
+}
+
+func TestAdminSetUserPassword(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.signUp("zoe@example.com", goodPassword)
+	set := func(user, pw string, permanent bool) error {
+		_, err := e.api.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &e.poolID, Username: &user, Password: &pw, Permanent: permanent})
+		return err
+	}
+	wantAPIError(t, set("zoe@example.com", "weak", true), "InvalidPasswordException")
+	wantAPIError(t, set("nobody@example.com", goodPassword, true), "UserNotFoundException")
+	if err := set("zoe@example.com", "Set-by-admin-5%", true); err != nil {
+		t.Fatalf("AdminSetUserPassword(permanent) error = %v", err)
+	}
+	e.tokens("zoe@example.com", "Set-by-admin-5%")
+	if err := set("zoe@example.com", "Temporary-pass-1!", false); err != nil {
+		t.Fatalf("AdminSetUserPassword(temporary) error = %v", err)
+	}
+	out, err := e.passwordAuth("zoe@example.com", "Temporary-pass-1!")
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Errorf("sign-in with a temporary password = %v, %v; want NEW_PASSWORD_REQUIRED", out, err)
+	}
+}
+
+func TestAdminDisableAndEnableUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.signUp("abel@example.com", goodPassword)
+	tok := e.tokens("abel@example.com", goodPassword)
+	if _, err := e.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &e.poolID, Username: aws.String("abel@example.com")}); err != nil {
+		t.Fatalf("AdminDisableUser() error = %v", err)
+	}
+	for name, err := range map[string]error{
+		"password sign-in": func() error { _, err := e.passwordAuth("abel@example.com", goodPassword); return err }(),
+		"SRP sign-in":      func() error { _, err := e.srpSignIn("abel@example.com", goodPassword); return err }(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "User is disabled.") {
+			t.Errorf("%s of a disabled user: error = %v; want NotAuthorizedException: User is disabled.", name, err)
+		}
+	}
+	refreshed := func() error {
+		_, err := e.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+			AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}})
+		return err
+	}
+	wantAPIError(t, refreshed(), "NotAuthorizedException")
+	_, err := e.getUser(*tok.AccessToken)
+	wantAPIError(t, err, "NotAuthorizedException")
+	got, _ := e.api.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &e.poolID, Username: aws.String("abel@example.com")})
+	if got.Enabled {
+		t.Error("AdminGetUser().Enabled = true after AdminDisableUser")
+	}
+	if _, err := e.api.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &e.poolID, Username: aws.String("abel@example.com")}); err != nil {
+		t.Fatalf("AdminEnableUser() error = %v", err)
+	}
+	fresh := e.tokens("abel@example.com", goodPassword)
+	if _, err := e.getUser(*fresh.AccessToken); err != nil {
+		t.Errorf("GetUser(new token) after enabling: %v", err)
+	}
+	// Disabling revoked the old sessions for good, as in Cognito.
+	_, err = e.getUser(*tok.AccessToken)
+	wantAPIError(t, err, "NotAuthorizedException")
+	wantAPIError(t, refreshed(), "NotAuthorizedException")
 }

@@ -334,8 +334,10 @@ func (s *Server) refresh(c *client, params map[string]string) (any, error) {
 		err = notAuthorized("Refresh Token has expired")
 	default:
 		u = p.state.Users[p.userKey(se.Username)]
-		if u == nil || !u.Enabled {
+		if u == nil {
 			err = notAuthorized("User does not exist.")
+		} else if !u.Enabled {
+			err = notAuthorized("User is disabled.")
 		}
 	}
 	if err != nil {
