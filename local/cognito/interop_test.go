@@ -31,8 +31,9 @@ func repoRoot(t *testing.T) string {
 }
 
 // TestAmazonCognitoIdentityJS is the interop proof: the npm SRP client that browsers and Amplify apps use signs up,
-// confirms with the code from the outbox, signs in with SRP, reads its attributes and refreshes its session
-// against the emulator, and the tokens it got pass the same verifier the API gateway uses.
+// confirms with the code from the outbox, signs in with SRP, reads its attributes, refreshes its session, changes
+// its password, signs out everywhere and resets its password against the emulator, and the tokens it got pass the
+// same verifier the API gateway uses.
 func TestAmazonCognitoIdentityJS(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -53,9 +54,9 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 		t.Fatalf("node signup-signin.js: %v\n%s", err, stderr.String())
 	}
 	var out struct {
-		UserSub, IDToken, AccessToken, RefreshedAccessToken string
-		Attributes                                          map[string]string
-		WrongPassword                                       string
+		UserSub, IDToken, AccessToken, RefreshedAccessToken   string
+		Attributes                                            map[string]string
+		WrongPassword, AccessTokenAfterSignOut, AfterResetSub string
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 		t.Fatalf("script output %q: %v", stdout.String(), err)
@@ -72,8 +73,14 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 	if out.WrongPassword != "NotAuthorizedException" {
 		t.Errorf("sign-in with a wrong password: %q; want NotAuthorizedException", out.WrongPassword)
 	}
-	// The Go client signs in to the same account: both SRP clients agree on the maths.
-	if res, err := e.srpSignIn(email, password); err != nil || res.Tokens == nil {
+	if out.AccessTokenAfterSignOut != "NotAuthorizedException" {
+		t.Errorf("GetUser after globalSignOut: %q; want NotAuthorizedException", out.AccessTokenAfterSignOut)
+	}
+	if out.AfterResetSub != out.UserSub {
+		t.Errorf("sign-in after the password reset: sub %q; want %s", out.AfterResetSub, out.UserSub)
+	}
+	// The Go client signs in to the same account with the password the JS client set: both SRP clients agree.
+	if res, err := e.srpSignIn(email, password+"CR"); err != nil || res.Tokens == nil {
 		t.Errorf("Go SRP sign-in to the account made by the JS client = %v, %v", res, err)
 	}
 }

@@ -1,5 +1,6 @@
 // Drives the local Cognito endpoint with amazon-cognito-identity-js, the SRP client browsers and Amplify apps use:
-// sign up, confirm with the code from the outbox, sign in with SRP, read the user, refresh the session.
+// sign up, confirm with the code from the outbox, sign in with SRP, read the user, refresh the session, change the
+// password, sign out everywhere, reset the password with a code from the outbox and sign in again.
 // Usage: node signup-signin.js <endpoint> <userPoolId> <clientId> <email> <password>
 // Prints one JSON line with the tokens; exits non-zero with the error on failure.
 'use strict';
@@ -48,12 +49,31 @@ async function run() {
 	);
 	const attributes = await call(cb => user.getUserAttributes(cb));
 	const refreshed = await call(cb => user.refreshSession(session.getRefreshToken(), cb));
-	const wrong = await new Promise(resolve =>
-		new CognitoUser({ Username: email, Pool: pool }).authenticateUser(
-			new AuthenticationDetails({ Username: email, Password: password + 'x' }),
-			{ onSuccess: () => resolve('signed in with a wrong password'), onFailure: err => resolve(err.code) }
-		)
+	const signIn = (u, pw) =>
+		new Promise((resolve, reject) =>
+			u.authenticateUser(new AuthenticationDetails({ Username: email, Password: pw }), {
+				onSuccess: resolve,
+				onFailure: reject,
+			})
+		);
+	const wrong = await signIn(new CognitoUser({ Username: email, Pool: pool }), password + 'x').then(
+		() => 'signed in with a wrong password',
+		err => err.code
 	);
+
+	const changed = password + 'C';
+	await call(cb => user.changePassword(password, changed, cb));
+	await new Promise((resolve, reject) => user.globalSignOut({ onSuccess: resolve, onFailure: reject }));
+	const afterSignOut = await new Promise(resolve =>
+		pool.client.request('GetUser', { AccessToken: session.getAccessToken().getJwtToken() }, err => resolve(err ? err.code : 'accepted'))
+	);
+
+	const forgetful = new CognitoUser({ Username: email, Pool: pool });
+	await new Promise((resolve, reject) => forgetful.forgotPassword({ onSuccess: resolve, onFailure: reject, inputVerificationCode: resolve }));
+	const reset = changed + 'R';
+	const resetCode = await outboxCode(email);
+	await new Promise((resolve, reject) => forgetful.confirmPassword(resetCode, reset, { onSuccess: resolve, onFailure: reject }));
+	const afterReset = await signIn(new CognitoUser({ Username: email, Pool: pool }), reset);
 	console.log(JSON.stringify({
 		userSub: signUp.userSub,
 		idToken: session.getIdToken().getJwtToken(),
@@ -61,6 +81,8 @@ async function run() {
 		refreshedAccessToken: refreshed.getAccessToken().getJwtToken(),
 		attributes: Object.fromEntries(attributes.map(a => [a.getName(), a.getValue()])),
 		wrongPassword: wrong,
+		accessTokenAfterSignOut: afterSignOut,
+		afterResetSub: afterReset.getIdToken().decodePayload().sub,
 	}));
 }
 
