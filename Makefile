@@ -27,9 +27,9 @@ test: deps ## run every test: unit, dynalite-backed store, synth assertions/snap
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
 
-bench: deps ## run the benchmarks, then print each Lambda bundle's size and cold-start init vs hello-world
+bench: deps ## run the benchmarks, then print each Lambda bundle size and cold start (init, first response) vs hello-world
 	go test -run '^$$' -bench . -benchmem ./...
-	go run ./cmd/bundlesize -coldstart 21
+	go run ./cmd/bundlesize -coldstart 21 -dynalite
 
 local: deps ## run a synthesized stage offline: Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev)
 	go run ./cmd/twin --stage $(STAGE)
