@@ -258,6 +258,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) {
 			g.fail(w, r, x, http.StatusServiceUnavailable, msgUnavailable, "INTEGRATION_TIMEOUT")
 			return
 		}
+		if errors.Is(err, lambdaruntime.ErrRequestTooLarge) {
+			// A body under the API's 10 MB limit can still make an event over Lambda's 6 MB (base64 adds a third).
+			g.fail(w, r, x, http.StatusRequestEntityTooLarge, msgTooLarge, "REQUEST_TOO_LARGE")
+			return
+		}
 		g.fail(w, r, x, http.StatusInternalServerError, msgInternal, "INTEGRATION_FAILURE")
 		return
 	}

@@ -361,6 +361,7 @@ func TestResponseMapping(t *testing.T) {
 		{name: "invalid JSON", out: `not json`, wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`},
 		{name: "bad status code", out: `{"statusCode":"abc"}`, wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`},
 		{name: "function error", err: &lambdaruntime.Error{Type: "errorString", Message: "boom"}, wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`},
+		{name: "event over Lambda's payload limit", err: &lambdaruntime.Error{Type: "Request.TooLarge", Message: "too big"}, wantStatus: 413, wantBody: `{"message":"Request Entity Too Large"}`},
 		{name: "function timeout", err: fmt.Errorf("invoke: %w", lambdaruntime.ErrTimeout), wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`},
 	}
 	for _, tt := range tests {

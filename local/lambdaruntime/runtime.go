@@ -32,6 +32,10 @@ const (
 // ErrTimeout marks an invocation that ran past the function timeout; errors.Is(err, ErrTimeout) reports it.
 var ErrTimeout = errors.New("function timed out")
 
+// ErrRequestTooLarge marks an invocation refused because its payload exceeds MaxPayload; errors.Is(err,
+// ErrRequestTooLarge) reports it, so a caller can answer 413 as API Gateway does.
+var ErrRequestTooLarge = errors.New("request payload too large")
+
 // ErrClosed is returned by Invoke after Close.
 var ErrClosed = errors.New("function closed")
 
@@ -49,10 +53,19 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Type, e.Message)
 }
 
-// Is makes errors.Is(err, ErrTimeout) true for timeouts.
+// Is makes errors.Is(err, ErrTimeout) true for timeouts and errors.Is(err, ErrRequestTooLarge) for refused payloads.
 func (e *Error) Is(target error) bool {
-	return target == ErrTimeout && e.timeout
+	switch target {
+	case ErrTimeout:
+		return e.timeout
+	case ErrRequestTooLarge:
+		return e.Type == typeRequestTooLarge
+	}
+	return false
 }
+
+// typeRequestTooLarge is the errorType of an invocation whose payload exceeds MaxPayload.
+const typeRequestTooLarge = "Request.TooLarge"
 
 // Config describes one function.
 type Config struct {
@@ -174,7 +187,7 @@ func (f *Function) Name() string { return f.cfg.Name }
 // environment finishes the invocation in the background, as Lambda does.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if len(payload) > MaxPayload {
-		return nil, &Error{Type: "Request.TooLarge", Message: fmt.Sprintf("request payload of %d bytes exceeds the %d byte limit", len(payload), MaxPayload)}
+		return nil, &Error{Type: typeRequestTooLarge, Message: fmt.Sprintf("request payload of %d bytes exceeds the %d byte limit", len(payload), MaxPayload)}
 	}
 	env, err := f.acquire(ctx)
 	if err != nil {

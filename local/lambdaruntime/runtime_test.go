@@ -345,8 +345,8 @@ func TestPayloadLimit(t *testing.T) {
 	f, _ := startFunction(t, nil)
 	_, err := f.Invoke(context.Background(), bytes.Repeat([]byte("a"), MaxPayload+1))
 	var fe *Error
-	if !errors.As(err, &fe) || fe.Type != "Request.TooLarge" {
-		t.Errorf("Invoke(6 MB + 1) = %v; want Request.TooLarge", err)
+	if !errors.As(err, &fe) || fe.Type != "Request.TooLarge" || !errors.Is(err, ErrRequestTooLarge) {
+		t.Errorf("Invoke(6 MB + 1) = %v; want Request.TooLarge matching ErrRequestTooLarge", err)
 	}
 	if n := f.Processes(); n != 0 {
 		t.Errorf("Processes() = %d; a refused payload must not start a process", n)
