@@ -64,6 +64,7 @@ type fnResponse struct {
 	DeadlineMs int64             `json:"deadlineMs"`
 	Env        map[string]string `json:"env"`
 	ChildPID   int               `json:"childPid"`
+	ID         string            `json:"id"`
 }
 
 func startFunction(t *testing.T, mutate func(*Config)) (*Function, *syncBuffer) {
@@ -240,6 +241,52 @@ func TestConcurrentLoadStartsProcessesUpToTheLimit(t *testing.T) {
 	}
 	if n := f.Processes(); n != limit {
 		t.Errorf("Processes() = %d after load; want %d warm", n, limit)
+	}
+}
+
+// TestParallelInvocationsEachRunOnceAndAnswerTheirCaller sends many more invocations than processes at once:
+// each must run exactly once and its caller must get its own response back, never another caller's.
+func TestParallelInvocationsEachRunOnceAndAnswerTheirCaller(t *testing.T) {
+	const calls = 60
+	f, _ := startFunction(t, func(c *Config) { c.MaxConcurrency = 4 })
+	record := filepath.Join(t.TempDir(), "record")
+	var wg sync.WaitGroup
+	results := make([]fnResponse, calls)
+	errs := make([]error, calls)
+	for i := range calls {
+		wg.Go(func() {
+			results[i], errs[i] = invoke(t, f, "record", fmt.Sprintf(`,"file":%q,"id":"call-%d"`, record, i))
+		})
+	}
+	wg.Wait()
+	requestIDs := map[string]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("invocation %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("call-%d", i); results[i].ID != want {
+			t.Errorf("caller %d got the response of %q; want its own (%q)", i, results[i].ID, want)
+		}
+		requestIDs[results[i].RequestID] = true
+	}
+	if len(requestIDs) != calls {
+		t.Errorf("%d distinct request IDs for %d invocations", len(requestIDs), calls)
+	}
+	raw, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]int{}
+	for _, id := range strings.Fields(string(raw)) {
+		ran[id]++
+	}
+	for i := range calls {
+		if id := fmt.Sprintf("call-%d", i); ran[id] != 1 {
+			t.Errorf("invocation %s ran %d times; want exactly once", id, ran[id])
+		}
+	}
+	if n := f.Processes(); n > 4 {
+		t.Errorf("Processes() = %d; want at most the limit of 4", n)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 type request struct {
 	Action string `json:"action"`
 	File   string `json:"file"`
+	ID     string `json:"id"`
 }
 
 type response struct {
@@ -28,12 +29,13 @@ type response struct {
 	DeadlineMs int64             `json:"deadlineMs"`
 	Env        map[string]string `json:"env"`
 	ChildPID   int               `json:"childPid,omitempty"`
+	ID         string            `json:"id,omitempty"`
 }
 
 func handle(ctx context.Context, req request) (response, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
 	deadline, _ := ctx.Deadline()
-	res := response{PID: os.Getpid(), RequestID: lc.AwsRequestID, ARN: lc.InvokedFunctionArn, DeadlineMs: deadline.UnixMilli(), Env: map[string]string{}}
+	res := response{PID: os.Getpid(), RequestID: lc.AwsRequestID, ARN: lc.InvokedFunctionArn, DeadlineMs: deadline.UnixMilli(), Env: map[string]string{}, ID: req.ID}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		res.Env[k] = v
@@ -54,6 +56,16 @@ func handle(ctx context.Context, req request) (response, error) {
 				break
 			}
 			time.Sleep(10 * time.Millisecond)
+		}
+	case "record":
+		// One line per handled invocation: a test counts how often each ran (O_APPEND writes of a line are atomic).
+		f, err := os.OpenFile(req.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if _, err := fmt.Fprintln(f, req.ID); err != nil {
+			return res, err
 		}
 	case "fork":
 		cmd := exec.Command("sleep", "300")
