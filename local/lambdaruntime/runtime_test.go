@@ -304,12 +304,16 @@ func TestFailures(t *testing.T) {
 		{name: "timeout", action: "sleep", wantType: "Sandbox.Timedout", wantMessage: "Task timed out after 1.00 seconds", wantTimeout: true},
 		{name: "panic in init", initMode: "panic", action: "echo", wantType: "Runtime.ExitError", wantMessage: "exit status 2"},
 		{name: "reported init error", initMode: "report", action: "echo", wantType: "Runtime.InitError", wantMessage: "missing configuration"},
+		{name: "init timeout", initMode: "hang", action: "echo", wantType: "Sandbox.Timedout", wantMessage: "init phase did not finish", wantTimeout: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _ := startFunction(t, func(c *Config) {
 				c.Timeout = time.Second
 				c.Env["INIT_MODE"] = tt.initMode
+				if tt.initMode == "hang" {
+					c.InitTimeout = 200 * time.Millisecond
+				}
 			})
 			_, err := invoke(t, f, tt.action)
 			var fe *Error
@@ -321,6 +325,12 @@ func TestFailures(t *testing.T) {
 			}
 			if got := errors.Is(err, ErrTimeout); got != tt.wantTimeout {
 				t.Errorf("errors.Is(err, ErrTimeout) = %v; want %v", got, tt.wantTimeout)
+			}
+			if tt.initMode != "" {
+				// An environment whose init failed is discarded, not kept for the next invocation.
+				if n := f.Processes(); n != 0 {
+					t.Errorf("Processes() = %d after a failed init; want 0", n)
+				}
 			}
 		})
 	}

@@ -81,6 +81,9 @@ func main() {
 	switch os.Getenv("INIT_MODE") {
 	case "panic":
 		panic("init failed")
+	case "hang":
+		// An init phase that never reaches /invocation/next, like one stuck on a dependency.
+		time.Sleep(time.Hour)
 	case "report":
 		// What a runtime does when its own initialisation fails: report, then exit.
 		url := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/init/error"
