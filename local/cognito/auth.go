@@ -52,7 +52,19 @@ const (
 	maxPending    = 100_000
 )
 
-func lockKey(p *pool, name string) string { return p.state.ID + "\x00" + p.userKey(name) }
+// lockKey is what failed sign-ins are counted against: the user a sign-in name resolves to, so that spelling an
+// e-mail address in another case or signing in by sub instead of by e-mail does not start a fresh count. Unknown
+// names are folded the way lookup would fold them (e-mail addresses and phone numbers always, other names when
+// the pool is case-insensitive), so they lock exactly like a real user's name and locking reveals nothing.
+func lockKey(p *pool, name string) string {
+	if key, u := p.lookup(name); u != nil {
+		return p.state.ID + "\x00u\x00" + key
+	}
+	if strings.Contains(name, "@") || strings.HasPrefix(name, "+") {
+		name = strings.ToLower(name)
+	}
+	return p.state.ID + "\x00n\x00" + p.userKey(name)
+}
 
 // lockedLocked refuses a sign-in while the name is locked out.
 func (s *Server) lockedLocked(p *pool, name string) error {

@@ -306,3 +306,28 @@ func TestRefreshTokenAuth(t *testing.T) {
 	_, err = refresh(*tok.RefreshToken)
 	wantAPIError(t, err, "NotAuthorizedException")
 }
+
+// TestLockoutCountsPerUser: failures count against the user, however the sign-in name is spelled, so varying the
+// case of an e-mail address (matched case-insensitively even in a case-sensitive pool) or signing in by sub
+// does not buy an attacker fresh attempts.
+func TestLockoutCountsPerUser(t *testing.T) {
+	e := newEnv(t, withSpecs(func(p *PoolConfig, c *ClientConfig) { p.CaseSensitive = true }))
+	sub := e.signUp("kai@example.com", goodPassword)
+	names := []string{"kai@example.com", "KAI@example.com", "Kai@Example.com", sub, "kAi@exAmple.com"}
+	for _, name := range names[:lockoutAfter] {
+		_, err := e.passwordAuth(name, "Wrong-horse-9!")
+		wantAPIError(t, err, "NotAuthorizedException")
+	}
+	for _, name := range []string{"kai@EXAMPLE.COM", sub} {
+		if _, err := e.passwordAuth(name, goodPassword); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+			t.Errorf("right password as %s after %d failures under other spellings: error = %v; want Password attempts exceeded", name, lockoutAfter, err)
+		}
+	}
+	// An unknown address locks across spellings too, exactly like a real one.
+	for _, name := range []string{"nobody@example.com", "NOBODY@example.com", "Nobody@example.com", "nobody@EXAMPLE.com", "noBody@example.com"} {
+		e.passwordAuth(name, "Wrong-horse-9!")
+	}
+	if _, err := e.passwordAuth("NoBoDy@example.com", "Wrong-horse-9!"); err == nil || !strings.Contains(err.Error(), "attempts exceeded") {
+		t.Errorf("unknown address after %d failures under other spellings: error = %v; want locked like a real one", lockoutAfter, err)
+	}
+}
