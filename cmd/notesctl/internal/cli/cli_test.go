@@ -84,6 +84,8 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"content and file", []string{"--outputs", outputs, "notes", "create", "--content", "c", "--file", "-"}, "pass --content or --file, not both"},
 		{"list all and cursor", []string{"--outputs", outputs, "notes", "list", "--all", "--cursor", "x"}, "pass --all or --cursor, not both"},
 		{"get needs an id", []string{"--outputs", outputs, "notes", "get"}, "accepts 1 arg(s), received 0"},
+		{"mistyped notes command", []string{"--outputs", outputs, "notes", "show", "01J"}, `unknown command "show" for "notesctl notes"`},
+		{"unknown shell", []string{"completion", "tcsh"}, `unknown command "tcsh" for "notesctl completion"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd.SetIn(stdin)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
+	cmd.InitDefaultCompletionCmd() // after SetOut: the completion commands keep the writer they were made with
+	refuseUnknownSubcommands(cmd)
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "notesctl: %v\n", err)
 		return 1
@@ -70,6 +72,18 @@ read through CloudFormation with your AWS credentials). Sessions are cached per 
 	f.BoolVar(&a.json, "json", false, "print JSON for scripts instead of text")
 	root.AddCommand(a.signupCmd(), a.confirmCmd(), a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.notesCmd(), a.smokeCmd())
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group (notes, completion) refuse an argument that names no
+// subcommand: cobra would print the group's help and exit 0 for `notes show ID`, which a script takes for success.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			c.Args = cobra.NoArgs
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+		refuseUnknownSubcommands(c)
+	}
 }
 
 // target resolves the chosen target.
