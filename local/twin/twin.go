@@ -73,6 +73,10 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
+	// A taken port would otherwise surface only after a synth and dynalite's stack trace.
+	if err := checkAddrs(opts); err != nil {
+		return nil, err
+	}
 	t := &Twin{opts: opts}
 	if err := t.start(ctx); err != nil {
 		_ = t.Close()
@@ -330,6 +334,31 @@ func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, l
 	t.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = t.api.Serve(t.apiLn) }() // returns http.ErrServerClosed on Close
 	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
+	return nil
+}
+
+// checkAddrs binds each fixed address once and releases it, so a port in use is reported before anything starts,
+// with every taken address named at once and the flag that moves it.
+func checkAddrs(opts Options) error {
+	var taken []string
+	for _, a := range []struct{ what, addr, flag string }{
+		{"API", opts.APIAddr, "--api"},
+		{"Cognito", opts.CognitoAddr, "--cognito"},
+		{"DynamoDB", opts.DynamoDBAddr, "--dynamodb"},
+	} {
+		if _, port, err := net.SplitHostPort(a.addr); err == nil && port == "0" {
+			continue
+		}
+		ln, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			taken = append(taken, fmt.Sprintf("%s: %v (move it with %s)", a.what, err, a.flag))
+			continue
+		}
+		_ = ln.Close()
+	}
+	if len(taken) > 0 {
+		return fmt.Errorf("cannot listen (is another twin running? stop it, or pick other addresses):\n  - %s", strings.Join(taken, "\n  - "))
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package twin
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,5 +269,33 @@ func TestFunctionName(t *testing.T) {
 	fn.Properties = map[string]any{"FunctionName": "explicit"}
 	if got := functionName("S", fn, map[string]bool{}); got != "explicit" {
 		t.Errorf("functionName() = %q; want the template's FunctionName", got)
+	}
+}
+
+func TestStartNamesEveryTakenAddressFirst(t *testing.T) {
+	var addrs []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		addrs = append(addrs, ln.Addr().String())
+	}
+	// No assembly exists: the check must come before any synth or start.
+	_, err := Start(context.Background(), Options{
+		RepoDir: t.TempDir(), AssemblyDir: filepath.Join(t.TempDir(), "cdk.out"), StateDir: t.TempDir(),
+		APIAddr: addrs[0], CognitoAddr: "127.0.0.1:0", DynamoDBAddr: addrs[1], Log: &strings.Builder{},
+	})
+	if err == nil {
+		t.Fatal("Start with taken addresses succeeded")
+	}
+	for _, want := range []string{"API: listen tcp " + addrs[0], "(move it with --api)", "DynamoDB: listen tcp " + addrs[1], "(move it with --dynamodb)", "address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Start error = %q; want it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "Cognito") {
+		t.Errorf("Start error = %q names Cognito, whose address is free", err)
 	}
 }
