@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func (e *env) getUser(access string) (*cip.GetUserOutput, error) {
@@ -224,13 +226,80 @@ func TestForgotPassword(t *testing.T) {
 }
 
 func TestForgotPasswordNeedsAVerifiedDestination(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withSpecs(func(_ *PoolConfig, c *ClientConfig) { c.PreventUserExistenceErrors = "LEGACY" }))
 	ctx := context.Background()
 	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("una@example.com"), Password: aws.String(goodPassword)}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("una@example.com")})
 	wantAPIError(t, err, "InvalidParameterException")
+}
+
+// written is the state generation last written to disk.
+func (e *env) written() uint64 {
+	e.srv.saver.mu.Lock()
+	defer e.srv.saver.mu.Unlock()
+	return e.srv.saver.written
+}
+
+// TestCodeRequestsDoNotRevealUsers: with PreventUserExistenceErrors ENABLED, ForgotPassword and
+// ResendConfirmationCode answer for an unknown name, a disabled user and a user without a verified address
+// the way they answer for a real one — a plausible delivery, the same hourly limit, after a state write like a
+// real send (so the answer takes as long) — and send nothing.
+func TestCodeRequestsDoNotRevealUsers(t *testing.T) {
+	ctx := context.Background()
+	forgot := func(e *env, name string) (*cip.ForgotPasswordOutput, error) {
+		return e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: &name})
+	}
+	t.Run("e-mail pool", func(t *testing.T) {
+		e := newEnv(t)
+		e.signUp("real@example.com", goodPassword)
+		e.signUp("off@example.com", goodPassword)
+		if _, err := e.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &e.poolID, Username: aws.String("off@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("unverified@example.com"), Password: aws.String(goodPassword)}); err != nil {
+			t.Fatal(err)
+		}
+		sent := len(e.outbox(""))
+		for _, name := range []string{"ghost@example.com", "off@example.com", "unverified@example.com"} {
+			before := e.written()
+			out, err := forgot(e, name)
+			if err != nil {
+				t.Fatalf("ForgotPassword(%s) error = %v; want a simulated delivery", name, err)
+			}
+			want := &types.CodeDeliveryDetailsType{AttributeName: aws.String("email"), DeliveryMedium: types.DeliveryMediumTypeEmail, Destination: aws.String(mask(name))}
+			if diff := cmp.Diff(want, out.CodeDeliveryDetails, cmpopts.IgnoreUnexported(types.CodeDeliveryDetailsType{})); diff != "" {
+				t.Errorf("ForgotPassword(%s) delivery (-want +got):\n%s", name, diff)
+			}
+			if e.written() <= before {
+				t.Errorf("ForgotPassword(%s) answered without a state write; a real send waits for one", name)
+			}
+		}
+		if msgs := e.outbox(""); len(msgs) != sent {
+			t.Errorf("outbox grew by %d messages; want nothing sent for simulated deliveries", len(msgs)-sent)
+		}
+		// The hourly limit applies to unknown names as to real users.
+		for _, name := range []string{"real@example.com", "ghost@example.com"} {
+			var err error
+			for i := 0; i <= maxCodesPerHour && err == nil; i++ {
+				_, err = forgot(e, name)
+			}
+			wantAPIError(t, err, "LimitExceededException")
+		}
+	})
+	t.Run("username pool", func(t *testing.T) {
+		e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.UsernameAttributes = nil }))
+		first, err := forgot(e, "ghost")
+		if err != nil {
+			t.Fatalf("ForgotPassword(ghost) error = %v", err)
+		}
+		again, _ := forgot(e, "ghost")
+		d := aws.ToString(first.CodeDeliveryDetails.Destination)
+		if len(d) != len("a***@b***") || !strings.Contains(d, "***@") || d != aws.ToString(again.CodeDeliveryDetails.Destination) {
+			t.Errorf("simulated destinations %q, %q; want one stable address masked like a real one (a***@b***)", d, aws.ToString(again.CodeDeliveryDetails.Destination))
+		}
+	})
 }
 
 func TestDeleteUser(t *testing.T) {

@@ -49,17 +49,23 @@ const (
 	maxCodesPerHour = 5
 )
 
-// newCode creates a 6-digit code for a purpose, replacing any earlier one; call with s.mu held.
-func (s *Server) newCodeLocked(u *userState, purpose string) (string, error) {
-	now := s.opts.Now()
-	recent := u.CodesSent[:0]
-	for _, t := range u.CodesSent {
+// recentSends drops sends older than an hour and reports whether another one is allowed.
+func recentSends(sent []time.Time, now time.Time) ([]time.Time, bool) {
+	recent := sent[:0]
+	for _, t := range sent {
 		if now.Sub(t) < time.Hour {
 			recent = append(recent, t)
 		}
 	}
+	return recent, len(recent) < maxCodesPerHour
+}
+
+// newCode creates a 6-digit code for a purpose, replacing any earlier one; call with s.mu held.
+func (s *Server) newCodeLocked(u *userState, purpose string) (string, error) {
+	now := s.opts.Now()
+	recent, ok := recentSends(u.CodesSent, now)
 	u.CodesSent = recent
-	if len(recent) >= maxCodesPerHour {
+	if !ok {
 		return "", errCodeLimit
 	}
 	u.CodesSent = append(u.CodesSent, now)

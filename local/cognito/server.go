@@ -63,7 +63,9 @@ type Server struct {
 	srpPending map[string]*srpPending
 	challenges map[string]*challenge
 	lockouts   map[string]*lockout
-	outbox     []Message
+	// simulatedSends are the code requests for unknown names (by lockKey), rate-limited like real users' sends.
+	simulatedSends map[string][]time.Time
+	outbox         []Message
 
 	saver *saver
 }
@@ -122,6 +124,7 @@ func NewServer(opts Options) (*Server, error) {
 		opts: opts, listener: ln, baseURL: "http://" + ln.Addr().String(), served: make(chan error, 1), st: st,
 		pools: map[string]*pool{}, clients: map[string]*client{}, byLogical: map[string]string{},
 		srpPending: map[string]*srpPending{}, challenges: map[string]*challenge{}, lockouts: map[string]*lockout{},
+		simulatedSends: map[string][]time.Time{},
 	}
 	if err := s.setUp(); err != nil {
 		ln.Close()
@@ -395,6 +398,13 @@ func (s *Server) pruneLocked() {
 	for k, l := range s.lockouts {
 		if now.Sub(l.last) > time.Hour {
 			delete(s.lockouts, k)
+		}
+	}
+	for k, sent := range s.simulatedSends {
+		if recent, _ := recentSends(sent, now); len(recent) == 0 {
+			delete(s.simulatedSends, k)
+		} else {
+			s.simulatedSends[k] = recent
 		}
 	}
 }

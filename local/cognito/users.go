@@ -2,7 +2,11 @@ package cognito
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -400,20 +404,16 @@ func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
 	return out, s.durable(g)
 }
 
-// sendUserCodeLocked sends the code; g is the state generation to wait for (0 when nothing changed).
+// sendUserCodeLocked sends the code; g is the state generation to wait for.
 func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutput, uint64, error) {
 	p := c.pool
 	_, u, err := s.codeUserLocked(c, name, nil)
 	if err != nil {
 		return nil, 0, err
 	}
-	if u == nil {
-		// Prevented enumeration: answer as if a code went out.
-		dest := "***@***"
-		if strings.Contains(name, "@") {
-			dest = mask(name)
-		}
-		return &codeOutput{&codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}}, 0, nil
+	if u == nil || (!u.Enabled && c.preventEnumeration()) {
+		// Prevented enumeration: answer as if a code went out to someone (Cognito does the same for disabled users).
+		return s.simulatedDeliveryLocked(p, name)
 	}
 	var attr, label string
 	if purpose == "signup" {
@@ -432,6 +432,11 @@ func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutpu
 		label = "SignUp"
 	} else {
 		if attr, err = recoveryAttribute(p, u); err != nil {
+			var ae *apiError
+			if c.preventEnumeration() && errors.As(err, &ae) && ae.Type == "InvalidParameterException" {
+				// No verified destination: as for an unknown user, so the answer does not tell them apart.
+				return s.simulatedDeliveryLocked(p, name)
+			}
 			return nil, 0, err
 		}
 		label = "ForgotPassword"
@@ -441,6 +446,56 @@ func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutpu
 		return nil, 0, err
 	}
 	return &codeOutput{&d}, s.saver.changed(), nil
+}
+
+// simulatedDeliveryLocked answers a code request that sends nothing (an unknown user, when the client prevents
+// user existence errors) exactly as a real delivery would look from outside: a destination masked like the
+// pool's real ones and stable per name, the same limit on requests per hour, and a state write to wait for, so
+// that neither the answer, nor the rate limit, nor the time it takes tells an unknown name from a real one.
+func (s *Server) simulatedDeliveryLocked(p *pool, name string) (*codeOutput, uint64, error) {
+	now := s.opts.Now()
+	k := lockKey(p, name)
+	recent, ok := recentSends(s.simulatedSends[k], now)
+	if !ok {
+		s.simulatedSends[k] = recent
+		return nil, 0, errCodeLimit
+	}
+	s.simulatedSends[k] = append(recent, now)
+	return &codeOutput{simulatedDestination(p, name)}, s.saver.changed(), nil
+}
+
+// simulatedDestination makes up where a code for name would have gone: the name itself when it is an e-mail
+// address or phone number (as a real user's would be), else a masked address derived from the pool's secret.
+func simulatedDestination(p *pool, name string) *codeDelivery {
+	switch {
+	case strings.Contains(name, "@"):
+		return &codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: mask(name)}
+	case strings.HasPrefix(name, "+"):
+		return &codeDelivery{AttributeName: "phone_number", DeliveryMedium: "SMS", Destination: mask(name)}
+	}
+	m := hmac.New(sha256.New, p.state.FakeSecret)
+	m.Write([]byte("destination\x00" + strings.ToLower(name)))
+	seed := m.Sum(nil)
+	if phoneFirst(p) {
+		digits := fmt.Sprintf("%04d", (int(seed[0])<<8|int(seed[1]))%10000)
+		return &codeDelivery{AttributeName: "phone_number", DeliveryMedium: "SMS", Destination: mask("+1555555" + digits)}
+	}
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	local, domain := letters[int(seed[0])%len(letters)], letters[int(seed[1])%len(letters)]
+	return &codeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: mask(string(local) + "@" + string(domain))}
+}
+
+// phoneFirst reports whether the pool's codes go to phone numbers rather than e-mail addresses.
+func phoneFirst(p *pool) bool {
+	for _, m := range p.cfg.RecoveryMechanisms {
+		switch m.Name {
+		case "verified_phone_number":
+			return !slices.Contains(p.cfg.AutoVerifiedAttributes, "email")
+		case "verified_email":
+			return false
+		}
+	}
+	return slices.Contains(p.cfg.AutoVerifiedAttributes, "phone_number") && !slices.Contains(p.cfg.AutoVerifiedAttributes, "email")
 }
 
 func (s *Server) confirmForgotPassword(in *userCodeInput) (any, error) {
