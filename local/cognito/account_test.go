@@ -235,6 +235,28 @@ func TestForgotPasswordNeedsAVerifiedDestination(t *testing.T) {
 	wantAPIError(t, err, "InvalidParameterException")
 }
 
+// TestDisabledUsersCannotResetTheirPassword: a code sent before an administrator disabled the user does not
+// change the password; the answer is a wrong code, as Cognito answers for disabled users.
+func TestDisabledUsersCannotResetTheirPassword(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.signUp("dora@example.com", goodPassword)
+	if _, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("dora@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	code := e.lastCode("dora@example.com")
+	if _, err := e.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &e.poolID, Username: aws.String("dora@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.api.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("dora@example.com"),
+		ConfirmationCode: &code, Password: aws.String("Battery-staple-7?")})
+	wantAPIError(t, err, "CodeMismatchException")
+	if _, err := e.api.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: &e.poolID, Username: aws.String("dora@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens("dora@example.com", goodPassword)
+}
+
 // written is the state generation last written to disk.
 func (e *env) written() uint64 {
 	e.srv.saver.mu.Lock()

@@ -515,6 +515,13 @@ func (s *Server) confirmForgotPassword(in *userCodeInput) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
+	if !u.Enabled {
+		s.mu.Unlock()
+		if c.preventEnumeration() {
+			return nil, errCodeMismatch
+		}
+		return nil, notAuthorized("User is disabled.")
+	}
 	username := u.Username
 	if err := s.checkCodeLocked(u, "reset", in.ConfirmationCode); err != nil {
 		s.saver.changed()
