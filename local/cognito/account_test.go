@@ -106,6 +106,14 @@ func TestRevokeTokenRevokesOneSession(t *testing.T) {
 	if _, err := e.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &e.clientID, Token: aws.String("unknown")}); err != nil {
 		t.Errorf("RevokeToken(unknown token) error = %v; want success (RFC 7009)", err)
 	}
+	for name, tok := range map[string]*string{"access": kept.AccessToken, "ID": kept.IdToken} {
+		_, err := e.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: &e.clientID, Token: tok})
+		if err == nil {
+			t.Errorf("RevokeToken(%s token) error = nil; want UnsupportedTokenTypeException", name)
+			continue
+		}
+		wantAPIError(t, err, "UnsupportedTokenTypeException")
+	}
 }
 
 func TestRevokeTokenNeedsRevocationEnabled(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -90,6 +91,20 @@ func newRefreshToken() (token string, hash []byte) {
 	rand.Read(b)
 	token = base64.RawURLEncoding.EncodeToString(b)
 	return token, hashToken(token)
+}
+
+// isJWT reports whether token is a signed JWT (an ID or access token) rather than an opaque refresh token.
+func isJWT(token string) bool {
+	header, _, ok := strings.Cut(token, ".")
+	if !ok || strings.Count(token, ".") != 2 {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(header)
+	if err != nil {
+		return false
+	}
+	var h struct{ Alg string }
+	return json.Unmarshal(raw, &h) == nil && h.Alg != ""
 }
 
 func hashToken(token string) []byte {

@@ -638,7 +638,7 @@ func (s *Server) revokeToken(in *revokeInput) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.state.Secret != "" && in.ClientSecret != c.state.Secret {
+	if c.state.Secret != "" && !hmac.Equal([]byte(in.ClientSecret), []byte(c.state.Secret)) {
 		return nil, errorf("UnauthorizedException", "Invalid client secret")
 	}
 	if !c.cfg.EnableTokenRevocation {
@@ -646,6 +646,10 @@ func (s *Server) revokeToken(in *revokeInput) (any, error) {
 	}
 	if in.Token == "" {
 		return nil, invalidParameter("1 validation error detected: Value null at 'token' failed to satisfy constraint: Member must not be null")
+	}
+	if isJWT(in.Token) {
+		// Only refresh tokens can be revoked; ID and access tokens go with their refresh token.
+		return nil, errorf("UnsupportedTokenTypeException", "Unsupported token type: RevokeToken takes a refresh token")
 	}
 	hash := hashToken(in.Token)
 	s.mu.Lock()
