@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -43,13 +44,15 @@ type Account struct {
 
 // NewIdentityProvider returns a Cognito client for the region, at endpoint when it is not empty (the local twin).
 // The calls notesctl makes as a user are unsigned, as Cognito's public API is: no AWS credentials needed. The
-// endpoint may also come from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, as for every SDK client.
-func NewIdentityProvider(ctx context.Context, region, endpoint string) (*cip.Client, error) {
+// endpoint may also come from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, as for every SDK client. timeout bounds
+// each attempt (the SDK's own HTTP client has none, so a server that accepts and never answers would hang it).
+func NewIdentityProvider(ctx context.Context, region, endpoint string, timeout time.Duration) (*cip.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
 	return cip.NewFromConfig(cfg, func(o *cip.Options) {
+		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(timeout)
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
@@ -212,7 +215,10 @@ func Explain(op string, err error) error {
 	}
 	var apiErr smithy.APIError
 	var netErr *net.OpError
+	var timeout net.Error
 	switch {
+	case errors.As(err, &timeout) && timeout.Timeout():
+		return fmt.Errorf("%s: Cognito did not answer in time (%w): check the target and your network, or raise --timeout", op, err)
 	case errors.As(err, &netErr):
 		return fmt.Errorf("%s: cannot reach Cognito (%w): check the target (with --local: is `make local` running?)", op, err)
 	case !errors.As(err, &apiErr):

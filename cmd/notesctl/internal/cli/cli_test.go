@@ -3,9 +3,11 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +36,9 @@ func isolate(t *testing.T) string {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_SESSION_TOKEN", "")
 	return dir
 }
 
@@ -100,6 +105,19 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	}
 }
 
+// TestStackWithoutCredentials: with no AWS credentials anywhere (and no instance metadata), --stack says so and
+// points at --outputs, before any CloudFormation call.
+func TestStackWithoutCredentials(t *testing.T) {
+	isolate(t)
+	code, stdout, stderr := notesctl(t, "", "--stack", "NotesApi-dev", "--region", "eu-west-1", "notes", "list")
+	if code != 1 || !strings.Contains(stderr, "no AWS credentials to read stack NotesApi-dev") || !strings.Contains(stderr, "--outputs FILE") {
+		t.Errorf("--stack without credentials = exit %d, stderr %q; want the no-credentials error", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "SDK ") {
+		t.Errorf("output carries the SDK's own log lines: %q", stdout+stderr)
+	}
+}
+
 func TestUnreachableAPI(t *testing.T) {
 	dir := isolate(t)
 	local := filepath.Join(dir, ".local")
@@ -132,5 +150,82 @@ func TestCompletion(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "notesctl") {
 			t.Errorf("completion %s = exit %d, %d bytes, stderr %q; want a script", shell, code, len(stdout), stderr)
 		}
+	}
+}
+
+// silentServer accepts connections and never answers, like a firewall that swallows packets after the handshake.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestSilentEndpointsTimeOut: a Cognito, API or CloudFormation endpoint that never answers ends in an error
+// naming --timeout, instead of a command that hangs forever (the SDK's HTTP client has no timeout of its own).
+func TestSilentEndpointsTimeOut(t *testing.T) {
+	dir := isolate(t)
+	silent := silentServer(t)
+	local := filepath.Join(dir, ".local")
+	writeFile(t, filepath.Join(local, "dev", "outputs.json"),
+		`{"ApiUrl":"`+silent+`/","UserPoolId":"us-east-1_AbCdEfGhI","UserPoolClientId":"c","Region":"us-east-1","CognitoEndpoint":"`+silent+`"}`)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", silent)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	fresh := tokencache.Tokens{AccessToken: "a", RefreshToken: "r", ExpiresAt: time.Now().Add(time.Hour)}
+	expired := fresh
+	expired.ExpiresAt = time.Now().Add(-time.Hour)
+	cache := tokencache.New(filepath.Join(dir, "config"))
+
+	tests := []struct {
+		name    string
+		session *tokencache.Tokens
+		args    []string
+		wantErr string
+	}{
+		{"login", nil, []string{"--local", "--local-dir", local, "login", "-u", "a@example.com", "--password", "p"}, "Cognito did not answer in time"},
+		{"refresh", &expired, []string{"--local", "--local-dir", local, "notes", "list"}, "Cognito did not answer in time"},
+		{"api", &fresh, []string{"--local", "--local-dir", local, "notes", "list"}, "Client.Timeout exceeded"},
+		{"smoke", nil, []string{"--local", "--local-dir", local, "smoke"}, "smoke test failed"},
+		{"stack", nil, []string{"--stack", "NotesApi-dev", "--region", "eu-west-1", "whoami"}, "CloudFormation did not answer in time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := cache.Delete("local-dev"); err != nil {
+				t.Fatal(err)
+			}
+			if tt.session != nil {
+				if err := cache.Save("local-dev", *tt.session); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, stderr := notesctl(t, "", append([]string{"--timeout", "200ms"}, tt.args...)...)
+			if code != 1 || !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("notesctl %v = exit %d, stderr %q; want exit 1 and %q", tt.args, code, stderr, tt.wantErr)
+			}
+		})
 	}
 }

@@ -8,11 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
 	"github.com/authnotes/authnotes/client"
@@ -33,6 +38,7 @@ type app struct {
 	stack    string
 	region   string
 	json     bool
+	timeout  time.Duration
 }
 
 // Run executes notesctl with args (without the program name) and returns the process exit code.
@@ -70,6 +76,7 @@ read through CloudFormation with your AWS credentials). Sessions are cached per 
 	f.StringVar(&a.stack, "stack", "", "a deployed stack, e.g. NotesApi-dev (read from CloudFormation, or picks a stack in --outputs)")
 	f.StringVar(&a.region, "region", "", "the stack's AWS region (with --stack; default: your AWS config)")
 	f.BoolVar(&a.json, "json", false, "print JSON for scripts instead of text")
+	f.DurationVar(&a.timeout, "timeout", 20*time.Second, "give up on a request to Cognito, CloudFormation or the API after this long (per attempt)")
 	root.AddCommand(a.signupCmd(), a.confirmCmd(), a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.notesCmd(), a.smokeCmd())
 	return root
 }
@@ -106,18 +113,19 @@ func (a *app) target(ctx context.Context) (target.Target, error) {
 	case a.outputs != "":
 		return target.OutputsFile(a.outputs, a.stack)
 	case a.stack != "":
-		var opts []func(*config.LoadOptions) error
-		if a.region != "" {
-			opts = append(opts, config.WithRegion(a.region))
-		}
-		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		cfg, err := a.awsConfig(ctx, a.region)
 		if err != nil {
-			return target.Target{}, fmt.Errorf("load AWS config: %w", err)
+			return target.Target{}, err
 		}
 		if cfg.Region == "" {
 			return target.Target{}, fmt.Errorf("no region for stack %s: pass --region or set AWS_REGION", a.stack)
 		}
-		return target.Stack(ctx, cloudformation.NewFromConfig(cfg), a.stack, cfg.Region)
+		// Asked first, so a machine without credentials gets that said, not a DescribeStacks error chain.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return target.Target{}, fmt.Errorf("no AWS credentials to read stack %s (%w): configure them (`aws configure`, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or pass --outputs FILE, which needs none", a.stack, err)
+		}
+		cfn := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.HTTPClient = a.awsHTTP() })
+		return target.Stack(ctx, cfn, a.stack, cfg.Region)
 	}
 	return target.Target{}, errors.New("no target: pass --local (the twin from `make local`), --outputs FILE, or --stack NotesApi-<stage> --region R")
 }
@@ -156,7 +164,7 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	acct, err := newAccount(ctx, t)
+	acct, err := a.newAccount(ctx, t)
 	if err != nil {
 		return nil, err
 	}
@@ -167,9 +175,33 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	}, nil
 }
 
+// awsConfig loads the user's AWS configuration (region may be empty: the profile's). The SDK's own log lines
+// (such as its IMDSv1 fallback warning) stay out of notesctl's output; the errors say what failed.
+func (a *app) awsConfig(ctx context.Context, region string) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}
+
+// awsHTTP is the HTTP client of every AWS SDK client: the SDK's default has no timeout at all.
+func (a *app) awsHTTP() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTimeout(a.timeout)
+}
+
+// apiClient is a notes API client for the target with the given tokens.
+func (a *app) apiClient(t target.Target, tokens client.TokenSource) (*client.Client, error) {
+	return client.New(t.ApiURL, tokens, client.WithHTTPClient(&http.Client{Timeout: a.timeout}))
+}
+
 // newAccount is the Cognito side of the target.
-func newAccount(ctx context.Context, t target.Target) (*account.Account, error) {
-	idp, err := account.NewIdentityProvider(ctx, t.Region, t.CognitoEndpoint)
+func (a *app) newAccount(ctx context.Context, t target.Target) (*account.Account, error) {
+	idp, err := account.NewIdentityProvider(ctx, t.Region, t.CognitoEndpoint, a.timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +214,7 @@ func (a *app) notesAPI(ctx context.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(s.target.ApiURL, s.tokens)
+	return a.apiClient(s.target, s.tokens)
 }
 
 // print writes v as JSON with --json, else the text.

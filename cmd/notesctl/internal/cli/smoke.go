@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/spf13/cobra"
 
@@ -88,18 +87,20 @@ session, signs out, and deletes the users. It prints each step with its latency 
 			if err != nil {
 				return err
 			}
-			acct, err := newAccount(ctx, t)
+			acct, err := a.newAccount(ctx, t)
 			if err != nil {
 				return err
 			}
-			s := &smoke{target: t, acct: acct}
+			s := &smoke{target: t, acct: acct, timeout: a.timeout, api: func(tokens client.TokenSource) (*client.Client, error) {
+				return a.apiClient(t, tokens)
+			}}
 			if !t.Local() {
 				s.admin = func(ctx context.Context) (*cip.Client, error) {
-					cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(t.Region))
+					cfg, err := a.awsConfig(ctx, t.Region)
 					if err != nil {
-						return nil, fmt.Errorf("load AWS config: %w", err)
+						return nil, err
 					}
-					return cip.NewFromConfig(cfg), nil
+					return cip.NewFromConfig(cfg, func(o *cip.Options) { o.HTTPClient = a.awsHTTP() }), nil
 				}
 			}
 			r, err := s.run(ctx)
@@ -152,10 +153,14 @@ type smoke struct {
 	acct   *account.Account
 	// admin returns a Cognito client with AWS credentials, for AdminConfirmSignUp on AWS; nil on the local twin.
 	admin func(ctx context.Context) (*cip.Client, error)
+	// api returns a notes API client for the target.
+	api     func(tokens client.TokenSource) (*client.Client, error)
+	timeout time.Duration // of one request, for the outbox
 }
 
-func (s *smoke) api(u *smokeUser) (*client.Client, error) {
-	return client.New(s.target.ApiURL, client.TokenSourceFunc(func(context.Context) (string, error) {
+// userAPI is the notes API as u, with whatever tokens u holds at the time of each call.
+func (s *smoke) userAPI(u *smokeUser) (*client.Client, error) {
+	return s.api(client.TokenSourceFunc(func(context.Context) (string, error) {
 		return u.tokens.AccessToken, nil
 	}))
 }
@@ -190,11 +195,11 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 		return nil, err
 	}
 	r := &smokeRun{}
-	apiA, err := s.api(alice)
+	apiA, err := s.userAPI(alice)
 	if err != nil {
 		return nil, err
 	}
-	apiB, err := s.api(bob)
+	apiB, err := s.userAPI(bob)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +287,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 		return "get/edit/delete 404, list empty", nil
 	})
 	r.run("request without a valid token refused", func() (string, error) {
-		anon, err := client.New(s.target.ApiURL, client.StaticToken("not-a-token"))
+		anon, err := s.api(client.StaticToken("not-a-token"))
 		if err != nil {
 			return "", err
 		}
@@ -357,7 +362,9 @@ func (s *smoke) deleteUser(ctx context.Context, u *smokeUser) (string, error) {
 // confirm confirms a throwaway user: from the local outbox, or with AdminConfirmSignUp on AWS.
 func (s *smoke) confirm(ctx context.Context, username string) (string, error) {
 	if s.admin == nil {
-		code, err := outbox.LatestCode(ctx, s.target.CognitoEndpoint, username)
+		octx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		code, err := outbox.LatestCode(octx, s.target.CognitoEndpoint, username)
 		if err != nil {
 			return "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -149,8 +150,12 @@ func Stack(ctx context.Context, cfn DescribeStacksAPI, stack, region string) (Ta
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationError" && stackMissing.MatchString(apiErr.ErrorMessage()) {
 		return Target{}, fmt.Errorf("stack %s not found in region %s: deploy it with `make deploy STAGE=<stage>` or pass the right --region", stack, region)
 	}
+	var timeout net.Error
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		return Target{}, fmt.Errorf("describe stack %s in region %s: CloudFormation did not answer in time (%w): check your network, or raise --timeout", stack, region, err)
+	}
 	if err != nil {
-		return Target{}, fmt.Errorf("describe stack %s in region %s (are AWS credentials configured? try `aws sts get-caller-identity`): %w", stack, region, err)
+		return Target{}, fmt.Errorf("describe stack %s in region %s (do your AWS credentials allow cloudformation:DescribeStacks? try `aws sts get-caller-identity`): %w", stack, region, err)
 	}
 	if len(out.Stacks) == 0 {
 		return Target{}, fmt.Errorf("stack %s not found in region %s: deploy it with `make deploy STAGE=<stage>` or pass the right --region", stack, region)
