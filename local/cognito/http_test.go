@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/authnotes/authnotes/local/jwtauth"
 )
@@ -19,25 +22,44 @@ func TestWellKnownDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var conf struct {
-		Issuer  string `json:"issuer"`
-		JWKSURI string `json:"jwks_uri"`
-	}
+	var conf map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&conf); err != nil {
 		t.Fatal(err)
 	}
-	if conf.Issuer != e.srv.Issuer(e.poolID) || conf.JWKSURI != e.srv.JWKSURL(e.poolID) {
-		t.Errorf("openid-configuration = %+v; want issuer %s and its JWKS", conf, e.srv.Issuer(e.poolID))
+	// Cognito's document for a pool without a domain (the hosted-UI endpoints need one), nothing more.
+	want := map[string]any{
+		"issuer":                                e.srv.Issuer(e.poolID),
+		"jwks_uri":                              e.srv.JWKSURL(e.poolID),
+		"id_token_signing_alg_values_supported": []any{"RS256"},
+		"subject_types_supported":               []any{"public"},
+		"response_types_supported":              []any{"code", "token"},
+		"scopes_supported":                      []any{"openid", "email", "phone", "profile"},
+		"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post"},
 	}
-	if !strings.HasPrefix(conf.Issuer, "http://127.0.0.1:") {
-		t.Errorf("issuer %s; want the loopback address the endpoint serves on", conf.Issuer)
+	if diff := cmp.Diff(want, conf); diff != "" {
+		t.Errorf("openid-configuration (-want +got):\n%s", diff)
 	}
-	jwks, err := http.Get(conf.JWKSURI)
+	if iss, _ := conf["issuer"].(string); !strings.HasPrefix(iss, "http://127.0.0.1:") {
+		t.Errorf("issuer %s; want the loopback address the endpoint serves on", iss)
+	}
+	jwks, err := http.Get(e.srv.JWKSURL(e.poolID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer jwks.Body.Close()
 	doc, _ := io.ReadAll(jwks.Body)
+	var set struct{ Keys []map[string]any }
+	if err := json.Unmarshal(doc, &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("JWKS = %s (%v); want one key", doc, err)
+	}
+	var fields []string
+	for k := range set.Keys[0] {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	if diff := cmp.Diff([]string{"alg", "e", "kid", "kty", "n", "use"}, fields); diff != "" {
+		t.Errorf("JWKS key fields, as in Cognito's (-want +got):\n%s", diff)
+	}
 	keys, err := jwtauth.ParseJWKS(doc)
 	if err != nil || len(keys) != 1 {
 		t.Errorf("JWKS = %s (%v); want one RS256 key", doc, err)

@@ -158,7 +158,6 @@ func (s *Server) serveOpenID(w http.ResponseWriter, r *http.Request) {
 		"response_types_supported":              []string{"code", "token"},
 		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"claims_supported":                      []string{"sub", "iss", "aud", "email", "email_verified", "cognito:username", "token_use", "auth_time", "exp", "iat"},
 	})
 }
 
