@@ -331,3 +331,28 @@ func TestLockoutCountsPerUser(t *testing.T) {
 		t.Errorf("unknown address after %d failures under other spellings: error = %v; want locked like a real one", lockoutAfter, err)
 	}
 }
+
+// TestTokenLifetimesFollowTheClient: exp - iat of each token is the client's validity in the client's unit.
+func TestTokenLifetimesFollowTheClient(t *testing.T) {
+	e := newEnv(t, withSpecs(func(_ *PoolConfig, c *ClientConfig) {
+		c.AccessTokenValidity, c.AccessTokenUnit = 10, "minutes"
+		c.IDTokenValidity, c.IDTokenUnit = 2, "hours"
+		c.RefreshTokenValidity, c.RefreshTokenUnit = 90, "minutes"
+	}))
+	e.signUp("tess@example.com", goodPassword)
+	tok := e.tokens("tess@example.com", goodPassword)
+	life := func(c jwtauth.Claims) float64 { return c["exp"].(float64) - c["iat"].(float64) }
+	if got := life(e.claims(*tok.AccessToken)); got != 600 {
+		t.Errorf("access token lives %v s; want 600 (10 minutes)", got)
+	}
+	if got := life(e.claims(*tok.IdToken)); got != 7200 {
+		t.Errorf("ID token lives %v s; want 7200 (2 hours)", got)
+	}
+	if tok.ExpiresIn != 600 {
+		t.Errorf("ExpiresIn = %d; want the access token's 600", tok.ExpiresIn)
+	}
+	e.clock.advance(91 * time.Minute)
+	_, err := e.api.InitiateAuth(context.Background(), &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}})
+	wantAPIError(t, err, "NotAuthorizedException")
+}
