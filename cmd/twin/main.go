@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/authnotes/authnotes/local/twin"
@@ -47,15 +48,29 @@ The %s stage runs offline:
 Try it, in another terminal:
   curl -i %snotes
       → 401 {"message":"Unauthorized"}: every route needs a Cognito access token
-  go run ./cmd/notesctl --local --stage %s smoke
-      → signs up throwaway users (codes from %s/_local/outbox), signs in with SRP, calls every route
-  README.md, "Running offline: the local twin" → the same by hand with curl
+%s  README.md, "Running offline: the local twin" → the same by hand with curl
 
 Ctrl-C stops everything; data stays in the state directory.
 `, opts.Stage, out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
-		t.DynamoDBEndpoint(), out["TableName"], t.OutputsPath(), out["ApiUrl"], opts.Stage, out["CognitoEndpoint"])
+		t.DynamoDBEndpoint(), out["TableName"], t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]))
 	<-ctx.Done()
 	stop() // a second Ctrl-C ends the process at once
 	fmt.Fprintln(os.Stderr, "\ntwin: stopping")
 	return t.Close()
+}
+
+// smokeHint suggests the notesctl smoke test against this twin. notesctl reads <local-dir>/<stage>/outputs.json and
+// finds the repository's .local by itself, so another state directory needs --local-dir, and one not named after
+// the stage cannot be used with --local at all.
+func smokeHint(outputsPath, stage, cognitoEndpoint string) string {
+	dir := filepath.Dir(outputsPath)
+	if filepath.Base(dir) != stage {
+		return ""
+	}
+	cmd := "go run ./cmd/notesctl --local --stage " + stage
+	if parent := filepath.Dir(dir); filepath.Base(parent) != ".local" {
+		cmd += " --local-dir " + parent
+	}
+	return "  " + cmd + " smoke\n      → signs up throwaway users (codes from " + cognitoEndpoint +
+		"/_local/outbox), signs in with SRP, calls every route\n"
 }
