@@ -58,13 +58,31 @@ func TestRestartKeepsEverything(t *testing.T) {
 
 func TestStateFileHoldsNoPasswords(t *testing.T) {
 	e := newEnv(t)
+	e.dir = filepath.Join(e.dir, "nested", "cognito")
+	e.restart()
+	ctx := context.Background()
 	e.signUp("secret@example.com", goodPassword)
+	const changed, temporary = "Changed-horse-8?", "Temporary-pass-5#"
+	tok := e.tokens("secret@example.com", goodPassword)
+	if _, err := e.api.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: tok.AccessToken, PreviousPassword: aws.String(goodPassword), ProposedPassword: aws.String(changed)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &e.poolID, Username: aws.String("temp@example.com"), TemporaryPassword: aws.String(temporary)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("secret@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	code := e.lastCode("secret@example.com")
 	e.stop()
 	raw := readState(t, e.dir)
-	for _, leak := range []string{goodPassword, strings.ToLower(goodPassword)} {
+	for _, leak := range []string{goodPassword, strings.ToLower(goodPassword), changed, temporary, `"` + code + `"`} {
 		if strings.Contains(raw, leak) {
-			t.Errorf("state file contains the password %q", leak)
+			t.Errorf("state file contains the secret %q", leak)
 		}
+	}
+	if dir, err := os.Stat(e.dir); err != nil || dir.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode = %v (%v); want 0700", dir.Mode().Perm(), err)
 	}
 	if !strings.Contains(raw, `"verifier"`) || !strings.Contains(raw, `"salt"`) {
 		t.Error("state file has no salt/verifier for the user")
