@@ -108,22 +108,30 @@ func TestOutboxIsLoopbackOnly(t *testing.T) {
 	e.signUp("amy@example.com", goodPassword)
 	h := e.srv.routes()
 	for _, tc := range []struct {
-		remote string
-		want   int
+		remote, host string
+		want         int
 	}{
-		{"127.0.0.1:5555", http.StatusOK},
-		{"[::1]:5555", http.StatusOK},
-		{"192.168.1.20:5555", http.StatusForbidden},
+		{"127.0.0.1:5555", "127.0.0.1:9229", http.StatusOK},
+		{"[::1]:5555", "[::1]:9229", http.StatusOK},
+		{"127.0.0.1:5555", "localhost:9229", http.StatusOK},
+		{"192.168.1.20:5555", "127.0.0.1:9229", http.StatusForbidden},
+		// A page in the developer's browser that rebound its own name to 127.0.0.1.
+		{"127.0.0.1:5555", "attacker.example:9229", http.StatusForbidden},
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/_local/outbox", nil)
-		req.RemoteAddr = tc.remote
+		req.RemoteAddr, req.Host = tc.remote, tc.host
+		req.Header.Set("Origin", "https://attacker.example")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != tc.want {
-			t.Errorf("GET /_local/outbox from %s: status %d; want %d", tc.remote, rec.Code, tc.want)
+			t.Errorf("GET /_local/outbox from %s to %s: status %d; want %d", tc.remote, tc.host, rec.Code, tc.want)
 		}
 		if tc.want == http.StatusForbidden && strings.Contains(rec.Body.String(), "amy@") {
 			t.Errorf("outbox leaked to %s: %s", tc.remote, rec.Body.String())
+		}
+		// Any web page the developer visits could otherwise read the codes through the browser.
+		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("GET /_local/outbox: Access-Control-Allow-Origin = %q; want none", got)
 		}
 	}
 }
