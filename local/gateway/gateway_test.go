@@ -623,3 +623,41 @@ func keyPaths(v map[string]any, prefix string, skip func(string) bool) []string 
 	slices.Sort(out)
 	return out
 }
+
+func TestEventJoinsDuplicatesAndKeepsTheRawQuery(t *testing.T) {
+	fn := &fakeFunction{out: structuredOK}
+	srv := newGateway(t, func(c *Config) { c.Routes = []Route{{Key: "GET /x", Function: fn}} })
+	req, err := http.NewRequest("GET", srv.URL+"/x?q=a%20b&q=c%2Bd&slash=%2F&flag", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Add("X-Multi", "one")
+	req.Header.Add("X-Multi", "two")
+	req.Header.Add("Cookie", "a=1; b=2")
+	req.Header.Add("Cookie", "c=3")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ev := fn.last(t)
+	if got, want := ev.Headers["x-multi"], "one,two"; got != want {
+		t.Errorf("headers[x-multi] = %q; want %q (duplicates comma-joined)", got, want)
+	}
+	if diff := cmp.Diff([]string{"a=1", "b=2", "c=3"}, ev.Cookies); diff != "" {
+		t.Errorf("cookies from two Cookie headers (-want +got):\n%s", diff)
+	}
+	if got, want := ev.RawQueryString, "q=a%20b&q=c%2Bd&slash=%2F&flag"; got != want {
+		t.Errorf("rawQueryString = %q; want it unchanged %q", got, want)
+	}
+	if diff := cmp.Diff(map[string]string{"q": "a b,c+d", "slash": "/", "flag": ""}, ev.QueryStringParameters); diff != "" {
+		t.Errorf("queryStringParameters (-want +got):\n%s", diff)
+	}
+	rc := ev.RequestContext
+	if want := time.UnixMilli(rc.TimeEpoch).UTC().Format("02/Jan/2006:15:04:05 +0000"); rc.Time != want {
+		t.Errorf("time = %q; want %q (UTC, as API Gateway writes it, matching timeEpoch)", rc.Time, want)
+	}
+	if rc.DomainPrefix != "127" || rc.DomainName != strings.TrimPrefix(srv.URL, "http://") {
+		t.Errorf("domainName, domainPrefix = %q, %q; want the Host header and its first label", rc.DomainName, rc.DomainPrefix)
+	}
+}
