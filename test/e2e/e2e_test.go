@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -153,6 +156,12 @@ func TestNotesEndToEnd(t *testing.T) {
 			{name: "tampered payload", token: tampered, status: 401, body: unauthorized},
 			{name: "signed by another key", token: mint(rs256, func(map[string]any) {}, otherKey), status: 401, body: unauthorized},
 			{name: "another issuer", token: mint(rs256, func(c map[string]any) { c["iss"] = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1234" }, key), status: 401, body: unauthorized},
+			{name: "another app client", token: mint(rs256, func(c map[string]any) { c["client_id"] = "someotherclientid000000000" }, key), status: 401, body: unauthorized},
+			{name: "an aud of another client wins over client_id", token: mint(rs256, func(c map[string]any) { c["aud"] = "someotherclientid000000000" }, key), status: 401, body: unauthorized},
+			{name: "not yet valid", token: mint(rs256, func(c map[string]any) { c["nbf"] = time.Now().Add(10 * time.Minute).Unix() }, key), status: 401, body: unauthorized},
+			{name: "issued in the future", token: mint(rs256, func(c map[string]any) { c["iat"] = time.Now().Add(10 * time.Minute).Unix() }, key), status: 401, body: unauthorized},
+			{name: "key ID the pool does not have (another pool's key)", token: mint(map[string]any{"alg": "RS256", "kid": "another-pools-key"}, func(map[string]any) {}, otherKey), status: 401, body: unauthorized},
+			{name: "HS256 signed with the public key", token: hs256WithPublicKey(t, &key.PublicKey, kid, claims), status: 401, body: unauthorized},
 			{name: "alg none", token: mint(map[string]any{"alg": "none", "kid": kid}, func(map[string]any) {}, nil), status: 401, body: unauthorized},
 			{name: "no token", token: "", status: 401, body: unauthorized},
 		}
@@ -311,6 +320,19 @@ func TestConcurrentCreates(t *testing.T) {
 			t.Errorf("%s lists (-want +got):\n%s", u, diff)
 		}
 	}
+}
+
+// hs256WithPublicKey forges the classic algorithm-confusion token: HMAC-signed with the issuer's public key.
+func hs256WithPublicKey(t *testing.T, pub *rsa.PublicKey, kid string, claims map[string]any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing := segment(t, map[string]any{"alg": "HS256", "kid": kid}) + "." + segment(t, claims)
+	mac := hmac.New(sha256.New, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func listIDs(t *testing.T, r reply) []string {
