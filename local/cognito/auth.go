@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -60,10 +61,17 @@ func lockKey(p *pool, name string) string {
 	if key, u := p.lookup(name); u != nil {
 		return p.state.ID + "\x00u\x00" + key
 	}
+	return p.state.ID + "\x00n\x00" + p.foldUnknown(name)
+}
+
+// foldUnknown normalises a name that matches no user the way lookup folds the names it does match, so that
+// everything derived from an unknown name (its lockout, its stand-in salt and sub) is the same for every spelling
+// that would reach the same real user.
+func (p *pool) foldUnknown(name string) string {
 	if strings.Contains(name, "@") || strings.HasPrefix(name, "+") {
 		name = strings.ToLower(name)
 	}
-	return p.state.ID + "\x00n\x00" + p.userKey(name)
+	return p.userKey(name)
 }
 
 // lockedLocked refuses a sign-in while the name is locked out.
@@ -385,11 +393,15 @@ func (s *Server) startSRP(c *client, params map[string]string) (any, error) {
 	if u != nil {
 		ver, userID = srp.Verifier{Salt: u.Salt, V: u.Verifier}, u.Username
 	} else {
-		// A stand-in whose USER_ID_FOR_SRP looks like a real one for the pool's kind of usernames.
-		ver = srp.FakeVerifier(p.state.FakeSecret, p.poolName(), name)
+		// A stand-in whose USER_ID_FOR_SRP looks like a real one for the pool's kind of usernames: in pools that
+		// sign in by e-mail or phone, a UUID unrelated to the salt, like a real sub.
+		folded := p.foldUnknown(name)
+		ver = srp.FakeVerifier(p.state.FakeSecret, p.poolName(), folded)
 		userID = name
 		if len(p.cfg.UsernameAttributes) > 0 {
-			userID = fakeUUID(ver.Salt)
+			m := hmac.New(sha256.New, p.state.FakeSecret)
+			m.Write([]byte("sub\x00" + folded))
+			userID = fakeUUID(m.Sum(nil))
 		}
 	}
 	s.mu.Unlock()

@@ -232,6 +232,14 @@ func TestSRPUnknownUsersLookReal(t *testing.T) {
 	if params("other@example.com")["SALT"] == first["SALT"] {
 		t.Error("two unknown users got the same salt")
 	}
+	// A real user's sub and salt are unrelated; a stand-in's must not be derivable from one another either.
+	if id := strings.ReplaceAll(first["USER_ID_FOR_SRP"], "-", ""); id[:12] == first["SALT"][:12] || id[20:] == first["SALT"][20:] {
+		t.Errorf("unknown user's USER_ID_FOR_SRP %s is made from its SALT %s: a tell-tale of a stand-in", first["USER_ID_FOR_SRP"], first["SALT"])
+	}
+	// Another spelling of the same address is the same stand-in, as it would be the same real user.
+	if again := params("GHOST@example.com"); again["SALT"] != first["SALT"] || again["USER_ID_FOR_SRP"] != first["USER_ID_FOR_SRP"] {
+		t.Errorf("GHOST@example.com got SALT/USER_ID_FOR_SRP %s/%s; want ghost@example.com's %s/%s (a real user's would match)", again["SALT"], again["USER_ID_FOR_SRP"], first["SALT"], first["USER_ID_FOR_SRP"])
+	}
 }
 
 func TestLockout(t *testing.T) {
