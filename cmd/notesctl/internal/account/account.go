@@ -225,28 +225,38 @@ func Explain(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	msg := apiErr.ErrorMessage()
+	lower := strings.ToLower(msg)
 	hint := ""
 	switch apiErr.ErrorCode() {
 	case "ExpiredCodeException":
-		hint = "confirmation code expired: run `notesctl confirm --resend`"
+		hint = "confirmation code expired: run `notesctl confirm -u <you> --resend`"
 	case "CodeMismatchException":
-		hint = "wrong confirmation code: check the latest one, or run `notesctl confirm --resend`"
+		hint = "wrong confirmation code: check the latest one, or run `notesctl confirm -u <you> --resend`"
 	case "UserNotConfirmedException":
-		hint = "account not confirmed yet: run `notesctl confirm --username <you> --code <code>`"
+		hint = "account not confirmed yet: run `notesctl confirm -u <you> --code <code>`"
 	case "UsernameExistsException":
-		hint = "that user already exists: run `notesctl login` (or `notesctl confirm` if you never confirmed)"
+		hint = "that user already exists: run `notesctl login -u <you>` (or `notesctl confirm -u <you> --resend` if you never confirmed)"
 	case "InvalidPasswordException":
 		hint = "password refused by the pool's policy: " + msg
 	case "UserNotFoundException":
-		hint = "no such user: run `notesctl signup` first"
+		hint = "no such user: run `notesctl signup -u <you>` first"
 	case "NotAuthorizedException":
 		switch {
-		case strings.Contains(strings.ToLower(msg), "incorrect username or password"):
+		case strings.Contains(lower, "incorrect username or password"):
 			hint = "incorrect username or password"
-		case strings.Contains(strings.ToLower(msg), "current status is confirmed"):
-			hint = "already confirmed: run `notesctl login`"
+		case strings.Contains(lower, "current status is confirmed"):
+			hint = "already confirmed: run `notesctl login -u <you>`"
+		case strings.Contains(lower, "attempts exceeded"):
+			// Cognito's lockout: even the right password is refused until it ends, so "log in again" would mislead.
+			hint = "too many failed sign-ins (" + msg + "): Cognito refuses this user, even with the right password, for a while (up to 15 minutes): wait, then try again"
 		default:
-			hint = msg + ": run `notesctl login`"
+			hint = msg + ": run `notesctl login -u <you>`"
+		}
+	case "InvalidParameterException":
+		if strings.Contains(lower, "already confirmed") {
+			hint = "already confirmed: run `notesctl login -u <you>`"
+		} else {
+			hint = "InvalidParameterException: " + msg
 		}
 	case "LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException":
 		hint = "too many attempts (" + msg + "): wait a while and try again"
@@ -254,7 +264,9 @@ func Explain(op string, err error) error {
 		hint = "Cognito requires a password reset for this user: reset it from an app, then log in"
 	}
 	if hint == "" {
-		return fmt.Errorf("%s: %w", op, err)
+		// The SDK's own text is a chain ("operation error …, https response error StatusCode: 400, RequestID: …"):
+		// the error code and Cognito's message are what a user can act on.
+		hint = apiErr.ErrorCode() + ": " + msg
 	}
 	return &HintError{Op: op, Hint: hint, Err: err}
 }

@@ -22,16 +22,19 @@ func TestExplain(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&types.ExpiredCodeException{Message: msg("Invalid code provided, please request a code again.")}, "confirm: confirmation code expired: run `notesctl confirm --resend`"},
+		{&types.ExpiredCodeException{Message: msg("Invalid code provided, please request a code again.")}, "confirm: confirmation code expired: run `notesctl confirm -u <you> --resend`"},
 		{&types.CodeMismatchException{Message: msg("Invalid verification code provided")}, "confirm: wrong confirmation code"},
 		{&types.UserNotConfirmedException{Message: msg("User is not confirmed.")}, "confirm: account not confirmed yet: run `notesctl confirm"},
-		{&types.UsernameExistsException{Message: msg("User already exists")}, "run `notesctl login`"},
+		{&types.UsernameExistsException{Message: msg("User already exists")}, "run `notesctl login -u <you>`"},
 		{&types.InvalidPasswordException{Message: msg("Password did not conform with policy: Password not long enough")}, "password refused by the pool's policy: Password did not conform"},
 		{&types.NotAuthorizedException{Message: msg("Incorrect username or password.")}, "confirm: incorrect username or password"},
-		{&types.NotAuthorizedException{Message: msg("User cannot be confirmed. Current status is CONFIRMED")}, "already confirmed: run `notesctl login`"},
-		{&types.NotAuthorizedException{Message: msg("Refresh Token has been revoked")}, "Refresh Token has been revoked: run `notesctl login`"},
+		{&types.NotAuthorizedException{Message: msg("User cannot be confirmed. Current status is CONFIRMED")}, "already confirmed: run `notesctl login -u <you>`"},
+		{&types.NotAuthorizedException{Message: msg("Refresh Token has been revoked")}, "Refresh Token has been revoked: run `notesctl login -u <you>`"},
+		{&types.NotAuthorizedException{Message: msg("Password attempts exceeded")}, "too many failed sign-ins (Password attempts exceeded): Cognito refuses this user, even with the right password, for a while (up to 15 minutes): wait, then try again"},
+		{&types.InvalidParameterException{Message: msg("User is already confirmed.")}, "confirm: already confirmed: run `notesctl login -u <you>`"},
+		{&types.InvalidParameterException{Message: msg("Username should be an email.")}, "confirm: InvalidParameterException: Username should be an email."},
 		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "wait a while and try again"},
-		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: srp sign-in: api error InternalErrorException: boom"},
+		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: InternalErrorException: boom"},
 		{errors.New("boom"), "confirm: srp sign-in: boom"},
 		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "confirm: cannot reach Cognito (srp sign-in: dial tcp: connection refused): check the target"},
 	}

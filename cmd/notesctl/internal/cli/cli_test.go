@@ -60,6 +60,9 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	local := filepath.Join(dir, ".local")
 	writeFile(t, filepath.Join(local, "dev", "outputs.json"),
 		`{"ApiUrl":"http://127.0.0.1:1/","UserPoolId":"us-east-1_AbCdEfGhI","UserPoolClientId":"c","TableName":"T","Region":"us-east-1","CognitoEndpoint":"http://127.0.0.1:1"}`)
+	spaced := filepath.Join(dir, "my twin", ".local")
+	writeFile(t, filepath.Join(spaced, "qa", "outputs.json"),
+		`{"ApiUrl":"http://127.0.0.1:1/","UserPoolId":"us-east-1_AbCdEfGhI","UserPoolClientId":"c","TableName":"T","Region":"us-east-1","CognitoEndpoint":"http://127.0.0.1:1"}`)
 	cfn := fakecfn.Start(t, map[string]map[string]string{"NotesApi-dev": {
 		"ApiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/", "UserPoolId": "eu-west-1_AbCdEfGhI",
 		"UserPoolClientId": "abcdefghijklmnopqrstuvwxyz", "TableName": "T", "Region": "eu-west-1",
@@ -79,9 +82,10 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"outputs file without the stack", []string{"--outputs", outputs, "--stack", "NotesApi-prod", "whoami"}, "has no stack NotesApi-prod"},
 		{"stack missing in region", []string{"--stack", "NotesApi-x", "--region", "eu-west-1", "whoami"}, "stack NotesApi-x not found in region eu-west-1"},
 		{"stack without a region", []string{"--stack", "NotesApi-dev", "whoami"}, "pass --region or set AWS_REGION"},
-		{"not signed in (outputs)", []string{"--outputs", outputs, "whoami"}, "not signed in: run `notesctl login`"},
-		{"not signed in (stack)", []string{"--stack", "NotesApi-dev", "--region", "eu-west-1", "notes", "list"}, "not signed in: run `notesctl login`"},
-		{"not signed in (local)", []string{"--local", "--local-dir", local, "notes", "get", "01J"}, "not signed in: run `notesctl login`"},
+		{"not signed in (outputs)", []string{"--outputs", outputs, "whoami"}, "not signed in: run `notesctl --outputs " + outputs + " login -u <you>`"},
+		{"not signed in (stack)", []string{"--stack", "NotesApi-dev", "--region", "eu-west-1", "notes", "list"}, "not signed in: run `notesctl --stack NotesApi-dev --region eu-west-1 login -u <you>`"},
+		{"not signed in (local)", []string{"--local", "--local-dir", local, "notes", "get", "01J"}, "not signed in: run `notesctl --local --local-dir " + local + " login -u <you>`"},
+		{"not signed in (quoted)", []string{"--local", "--local-dir", spaced, "--stage", "qa", "notes", "list"}, "not signed in: run `notesctl --local --stage qa --local-dir '" + spaced + "' login -u <you>`"},
 		{"no password without a terminal", []string{"--outputs", outputs, "login", "-u", "a@example.com"}, "no password: pass --password, set NOTESCTL_PASSWORD"},
 		{"login needs a username", []string{"--outputs", outputs, "login"}, `required flag(s) "username" not set`},
 		{"confirm needs a code or --resend", []string{"--outputs", outputs, "confirm", "-u", "a@example.com"}, "pass either --code CODE or --resend"},

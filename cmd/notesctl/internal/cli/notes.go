@@ -74,9 +74,9 @@ func explainAPI(err error, id string) error {
 	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
 		return fmt.Errorf("cannot reach the API (%w): check the target (with --local: is `make local` running?)", err)
 	case errors.Is(err, client.ErrUnauthorized):
-		return fmt.Errorf("the API refused the session (%w): run `notesctl login`", err)
+		return fmt.Errorf("the API refused the session (%w): run `notesctl login -u <you>`", err)
 	case errors.Is(err, client.ErrForbidden):
-		return fmt.Errorf("the API refused the token's scope (%w): sign in again with `notesctl login`", err)
+		return fmt.Errorf("the API refused the token's scope (%w): sign in again with `notesctl login -u <you>`", err)
 	case errors.Is(err, client.ErrNotFound) && id != "":
 		return fmt.Errorf("note %s not found (%w): list yours with `notesctl notes list`", id, err)
 	case errors.Is(err, client.ErrPreconditionFailed):

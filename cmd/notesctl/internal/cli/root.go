@@ -52,10 +52,20 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd.InitDefaultCompletionCmd() // after SetOut: the completion commands keep the writer they were made with
 	refuseUnknownSubcommands(cmd)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "notesctl: %v\n", err)
+		fmt.Fprintf(stderr, "notesctl: %s\n", a.withTargetFlags(err.Error()))
 		return 1
 	}
 	return 0
+}
+
+// withTargetFlags puts the user's target flags into the commands an error suggests ("run `notesctl login -u <you>`"
+// becomes "run `notesctl --local login -u <you>`"), so the suggestion can be pasted as is. The packages that word
+// the hints (account, tokencache) know nothing of flags; this is the one place that does.
+func (a *app) withTargetFlags(msg string) string {
+	if !a.local && a.outputs == "" && a.stack == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, "`notesctl ", "`notesctl "+a.targetArgs()+" ")
 }
 
 func (a *app) rootCmd() *cobra.Command {
@@ -132,19 +142,36 @@ func (a *app) target(ctx context.Context) (target.Target, error) {
 
 // targetArgs repeats the target flags, for the next command a message suggests.
 func (a *app) targetArgs() string {
+	var args []string
 	switch {
-	case a.local && a.stage != "dev":
-		return "--local --stage " + a.stage
 	case a.local:
-		return "--local"
-	case a.outputs != "" && a.stack != "":
-		return "--outputs " + a.outputs + " --stack " + a.stack
+		args = append(args, "--local")
+		if a.stage != "dev" {
+			args = append(args, "--stage", shellQuote(a.stage))
+		}
+		if a.localDir != "" {
+			args = append(args, "--local-dir", shellQuote(a.localDir))
+		}
 	case a.outputs != "":
-		return "--outputs " + a.outputs
-	case a.region != "":
-		return "--stack " + a.stack + " --region " + a.region
+		args = append(args, "--outputs", shellQuote(a.outputs))
+		if a.stack != "" {
+			args = append(args, "--stack", shellQuote(a.stack))
+		}
+	default:
+		args = append(args, "--stack", shellQuote(a.stack))
+		if a.region != "" {
+			args = append(args, "--region", shellQuote(a.region))
+		}
 	}
-	return "--stack " + a.stack
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so a suggested command can be pasted.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // session is everything a command needs to act on the target.

@@ -243,7 +243,7 @@ func TestTwinWalkthrough(t *testing.T) {
 		ids = append(ids, n.NoteID)
 	}
 	out = local(t, "notes", "list", "--limit", "2")
-	if !strings.Contains(out, ids[2]) || !strings.Contains(out, ids[1]) || strings.Contains(out, ids[0]) || !strings.Contains(out, "More: notesctl --local notes list --cursor ") {
+	if !strings.Contains(out, ids[2]) || !strings.Contains(out, ids[1]) || strings.Contains(out, ids[0]) || !strings.Contains(out, "More: notesctl --local --local-dir "+localDir+" notes list --cursor ") {
 		t.Errorf("notes list --limit 2 =\n%s\nwant the two newest and a cursor hint", out)
 	}
 	page := decode[struct {
@@ -294,12 +294,12 @@ func TestTwinWalkthrough(t *testing.T) {
 	}
 
 	local(t, "logout")
-	localFails(t, "not signed in: run `notesctl login`", "notes", "list")
+	localFails(t, "not signed in: run `notesctl --local --local-dir "+localDir+" login -u <you>`", "notes", "list")
 	// The signed-out session's refresh token is dead at Cognito, not just forgotten here.
 	if err := cache.Save("local-dev", expiring); err != nil {
 		t.Fatal(err)
 	}
-	localFails(t, "run `notesctl login` to sign in again", "notes", "list")
+	localFails(t, "run `notesctl --local --local-dir "+localDir+" login -u "+user+"` to sign in again", "notes", "list")
 
 	// dev's app client allows USER_PASSWORD_AUTH, so --password-auth signs in too.
 	local(t, "login", "-u", user, "--password-auth")
@@ -323,7 +323,7 @@ func TestTwinWalkthrough(t *testing.T) {
 	if err := cache.Save("local-dev", live); err != nil {
 		t.Fatal(err)
 	}
-	localFails(t, "run `notesctl login`", "whoami")
+	localFails(t, "Access Token has been revoked: run `notesctl --local --local-dir "+localDir+" login -u <you>`", "whoami")
 }
 
 // TestTwinSmoke runs `notesctl smoke` against the twin: every step passes and the report lists them.
@@ -443,4 +443,43 @@ func TestTwinSmokeFailureCleansUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTwinMistakes: what a newcomer reads after the usual mistakes — signing in before signing up, a wrong code
+// until the code is spent, a wrong password until Cognito locks the user out.
+func TestTwinMistakes(t *testing.T) {
+	localTwin(t)
+	isolate(t)
+	const user = "mistakes@example.com"
+	t.Setenv("NOTESCTL_PASSWORD", "Mistakes-are-9!")
+
+	localFails(t, "sign in: incorrect username or password", "login", "-u", user)
+	local(t, "signup", "-u", user)
+	localFails(t, "sign up: that user already exists", "signup", "-u", user)
+	cognito := localOutputs(t)["CognitoEndpoint"]
+	code, err := outbox.LatestCode(context.Background(), cognito, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	localFails(t, "wrong confirmation code: check the latest one, or run `notesctl --local --local-dir "+localDir+" confirm -u <you> --resend`", "confirm", "-u", user, "--code", wrong)
+	for range 4 {
+		notesctl(t, "", "--local", "--local-dir", localDir, "confirm", "-u", user, "--code", wrong)
+	}
+	// Five wrong codes spend the code, as Cognito does: the right one is then refused as expired.
+	localFails(t, "confirmation code expired: run `notesctl --local --local-dir "+localDir+" confirm -u <you> --resend`", "confirm", "-u", user, "--code", code)
+	local(t, "confirm", "-u", user, "--resend")
+	if code, err = outbox.LatestCode(context.Background(), cognito, user); err != nil {
+		t.Fatal(err)
+	}
+	local(t, "confirm", "-u", user, "--code", code)
+	localFails(t, "already confirmed: run `notesctl --local --local-dir "+localDir+" login -u <you>`", "confirm", "-u", user, "--resend")
+
+	for range 5 {
+		localFails(t, "incorrect username or password", "login", "-u", user, "--password", "Not-the-password-9!")
+	}
+	localFails(t, "too many failed sign-ins", "login", "-u", user)
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // ErrNotSignedIn is returned when a target has no cached session.
-var ErrNotSignedIn = errors.New("not signed in: run `notesctl login`")
+var ErrNotSignedIn = errors.New("not signed in: run `notesctl login -u <you>`")
 
 // Tokens is one signed-in session.
 type Tokens struct {
@@ -66,15 +66,18 @@ func (c *Cache) Load(key string) (Tokens, error) {
 	}
 	// Like ssh with its keys: a token file others can read may have leaked, so it is not used.
 	if fi.Mode().Perm()&0o077 != 0 {
-		return Tokens{}, fmt.Errorf("token cache %s is readable by others (mode %04o): delete it and run `notesctl login`", p, fi.Mode().Perm())
+		return Tokens{}, fmt.Errorf("token cache %s is readable by others (mode %04o): delete it and run `notesctl login -u <you>`", p, fi.Mode().Perm())
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("read token cache: %w", err)
 	}
 	var t Tokens
-	if err := json.Unmarshal(b, &t); err != nil || t.AccessToken == "" {
-		return Tokens{}, fmt.Errorf("token cache %s is damaged (%v): run `notesctl login`", p, err)
+	if err := json.Unmarshal(b, &t); err != nil {
+		return Tokens{}, fmt.Errorf("token cache %s is damaged (%v): run `notesctl login -u <you>`", p, err)
+	}
+	if t.AccessToken == "" {
+		return Tokens{}, fmt.Errorf("token cache %s is damaged (no access token): run `notesctl login -u <you>`", p)
 	}
 	return t, nil
 }
@@ -166,11 +169,11 @@ func (s *Source) Tokens(ctx context.Context) (Tokens, error) {
 		return t, nil
 	}
 	if t.RefreshToken == "" {
-		return Tokens{}, errors.New("session expired and has no refresh token: run `notesctl login`")
+		return Tokens{}, fmt.Errorf("session expired and has no refresh token: run `notesctl login -u %s`", loginName(t))
 	}
 	fresh, err := s.Refresher.Refresh(ctx, t.Username, t.RefreshToken)
 	if err != nil {
-		return Tokens{}, fmt.Errorf("refresh the session (run `notesctl login` to sign in again): %w", err)
+		return Tokens{}, fmt.Errorf("refresh the session (run `notesctl login -u %s` to sign in again): %w", loginName(t), err)
 	}
 	if fresh.RefreshToken == "" {
 		fresh.RefreshToken = t.RefreshToken
@@ -182,6 +185,14 @@ func (s *Source) Tokens(ctx context.Context) (Tokens, error) {
 		return Tokens{}, err
 	}
 	return fresh, nil
+}
+
+// loginName is the user name to suggest for signing in again.
+func loginName(t Tokens) string {
+	if t.Username == "" {
+		return "<you>"
+	}
+	return t.Username
 }
 
 // AccessToken returns a valid access token.

@@ -141,7 +141,7 @@ func TestSourceRefresh(t *testing.T) {
 		{
 			name: "revoked refresh token asks to log in", now: t0.Add(3 * time.Hour), stored: session,
 			refErr: errors.New("NotAuthorizedException: Refresh Token has been revoked"), wantCalls: []string{"u/rt1"},
-			wantErr: "run `notesctl login`", wantSaved: session,
+			wantErr: "run `notesctl login -u u` to sign in again", wantSaved: session,
 		},
 	}
 	for _, tt := range tests {
