@@ -35,7 +35,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T, tw *twin.Twin) *env {
-	out := tw.Outputs()
+	return envFromOutputs(t, tw.Outputs())
+}
+
+// envFromOutputs is a client of the twin whose outputs.json holds out.
+func envFromOutputs(t *testing.T, out map[string]string) *env {
 	for _, k := range []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName", "Region", "CognitoEndpoint"} {
 		if out[k] == "" {
 			t.Fatalf("outputs lack %s: %v", k, out)
