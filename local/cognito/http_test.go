@@ -193,3 +193,46 @@ func TestCORSPreflight(t *testing.T) {
 		t.Errorf("preflight = %d %v; want 200 allowing X-Amz-Target from a browser app", resp.StatusCode, resp.Header)
 	}
 }
+
+// TestAdminOperationsNeedSignedRequests: as on Cognito, admin operations need a SigV4-signed request (any
+// credentials locally), and a web page cannot make one through the browser; public operations stay open to it.
+func TestAdminOperationsNeedSignedRequests(t *testing.T) {
+	e := newEnv(t)
+	const sig = "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00"
+	call := func(op, body string, headers map[string]string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL()+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", targetPrefix+op)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		typ, _ := out["__type"].(string)
+		return resp.StatusCode, typ
+	}
+	listUsers := `{"UserPoolId":"` + e.poolID + `"}`
+	for _, tc := range []struct {
+		name, op, body string
+		headers        map[string]string
+		wantType       string
+	}{
+		{"admin, unsigned", "ListUsers", listUsers, nil, "MissingAuthenticationTokenException"},
+		{"admin, from a web page", "AdminSetUserPassword", `{"UserPoolId":"` + e.poolID + `","Username":"x","Password":"Aa1!aaaaaaaaaa"}`,
+			map[string]string{"Authorization": sig, "Origin": "https://attacker.example"}, "MissingAuthenticationTokenException"},
+		{"admin, signed", "ListUsers", listUsers, map[string]string{"Authorization": sig}, ""},
+		{"public, from a web page", "SignUp", `{"ClientId":"` + e.clientID + `","Username":"web@example.com","Password":"` + goodPassword + `"}`,
+			map[string]string{"Origin": "http://localhost:5173"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, typ := call(tc.op, tc.body, tc.headers); typ != tc.wantType {
+				t.Errorf("%s: status %d __type %q; want %q", tc.op, status, typ, tc.wantType)
+			}
+		})
+	}
+}

@@ -95,6 +95,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		err = errorf("UnknownOperationException", "X-Amz-Target %q is not an %s operation", target, strings.TrimSuffix(targetPrefix, "."))
 	case operations[name] == nil:
 		err = invalidParameter("operation %s is not supported by the local Cognito endpoint", name)
+	case isAdmin(name) && !signedByAnSDK(r):
+		err = errorf("MissingAuthenticationTokenException", "Missing Authentication Token: %s needs AWS credentials (any will do locally), and is refused from web pages", name)
 	default:
 		body, rerr := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if rerr != nil {
@@ -199,4 +201,17 @@ func fromThisMachine(r *http.Request) bool {
 	}
 	ip := net.ParseIP(strings.Trim(name, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// isAdmin reports whether an operation is one that Cognito only serves to IAM-signed requests.
+func isAdmin(name string) bool {
+	return strings.HasPrefix(name, "Admin") || name == "ListUsers" || name == "DescribeUserPool" || name == "DescribeUserPoolClient"
+}
+
+// signedByAnSDK reports whether a request carries a SigV4 signature, as Cognito requires for admin operations
+// (the local endpoint accepts any credentials), and does not come from a web page: the endpoint answers browsers
+// (CORS) for the public operations, and without this any site the developer visits could list users, read client
+// secrets or set passwords through it.
+func signedByAnSDK(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") && r.Header.Get("Origin") == ""
 }
