@@ -199,10 +199,14 @@ func (a *app) logoutCmd() *cobra.Command {
 				return a.print(map[string]bool{"signedOut": true}, "Not signed in: nothing to do.")
 			}
 			if err != nil {
-				// The refresh failed (expired, revoked, or Cognito unreachable): sign out with what is cached, so a
-				// refresh token that still works gets revoked.
-				if t, err = s.cache.Load(s.target.Key); err != nil {
-					return err
+				// The refresh failed (expired, revoked, or Cognito unreachable), or the file is readable by others:
+				// sign out with what is cached, so a refresh token that still works gets revoked.
+				if t, err = s.cache.LoadForSignOut(s.target.Key); err != nil {
+					// Damaged beyond reading: forget it, since no command can use it, and say it may live on.
+					if derr := s.cache.Delete(s.target.Key); derr != nil {
+						return errors.Join(err, derr)
+					}
+					return fmt.Errorf("forgot the local session, but could not sign out at Cognito with it (%w): to end it there, run `notesctl login -u <you>`, then `notesctl logout`", err)
 				}
 			}
 			global, revoke := s.account.Logout(ctx, t)

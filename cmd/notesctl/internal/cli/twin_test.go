@@ -483,3 +483,55 @@ func TestTwinMistakes(t *testing.T) {
 	}
 	localFails(t, "too many failed sign-ins", "login", "-u", user)
 }
+
+// TestTwinLogoutOddCaches: logout still works with a token file others can read (it signs out at Cognito, since
+// the session may have leaked) and with a damaged one (it forgets it and says the session may live on).
+func TestTwinLogoutOddCaches(t *testing.T) {
+	localTwin(t)
+	cfg := isolate(t)
+	const user = "odd-cache@example.com"
+	t.Setenv("NOTESCTL_PASSWORD", "Odd-caches-are-9!")
+	local(t, "signup", "-u", user)
+	code, err := outbox.LatestCode(context.Background(), localOutputs(t)["CognitoEndpoint"], user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local(t, "confirm", "-u", user, "--code", code)
+	cache := tokencache.New(filepath.Join(cfg, "config"))
+	p := cache.Path("local-dev")
+
+	local(t, "login", "-u", user)
+	session, err := cache.Load("local-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	localFails(t, "is readable by others (mode 0644)", "notes", "list")
+	if out := local(t, "logout"); !strings.Contains(out, "Signed out.") {
+		t.Errorf("logout with a 0644 token file = %q; want Signed out.", out)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("token file after logout: %v; want it gone", err)
+	}
+	// Signed out at Cognito, not just here: the leaked refresh token is dead.
+	session.ExpiresAt = time.Now().Add(-time.Minute)
+	if err := cache.Save("local-dev", session); err != nil {
+		t.Fatal(err)
+	}
+	localFails(t, "Refresh Token has been revoked", "notes", "list")
+
+	for _, damaged := range []string{`{"username":"odd`, `{}`} {
+		writeFile(t, p, damaged)
+		if err := os.Chmod(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		localFails(t, "is damaged", "notes", "list")
+		localFails(t, "forgot the local session, but could not sign out at Cognito with it", "logout")
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("damaged token file %q after logout: %v; want it gone", damaged, err)
+		}
+		localFails(t, "not signed in", "notes", "list")
+	}
+}

@@ -55,7 +55,13 @@ func (c *Cache) Path(key string) string {
 }
 
 // Load returns key's session, or ErrNotSignedIn.
-func (c *Cache) Load(key string) (Tokens, error) {
+func (c *Cache) Load(key string) (Tokens, error) { return c.load(key, true) }
+
+// LoadForSignOut is Load without the permission check: a session that may have leaked is exactly the one to sign
+// out at Cognito, so logout must still be able to read it.
+func (c *Cache) LoadForSignOut(key string) (Tokens, error) { return c.load(key, false) }
+
+func (c *Cache) load(key string, private bool) (Tokens, error) {
 	p := c.Path(key)
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -65,7 +71,7 @@ func (c *Cache) Load(key string) (Tokens, error) {
 		return Tokens{}, fmt.Errorf("read token cache: %w", err)
 	}
 	// Like ssh with its keys: a token file others can read may have leaked, so it is not used.
-	if fi.Mode().Perm()&0o077 != 0 {
+	if private && fi.Mode().Perm()&0o077 != 0 {
 		return Tokens{}, fmt.Errorf("token cache %s is readable by others (mode %04o): delete it and run `notesctl login -u <you>`", p, fi.Mode().Perm())
 	}
 	b, err := os.ReadFile(p)

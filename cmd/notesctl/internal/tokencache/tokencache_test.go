@@ -78,11 +78,36 @@ func TestLoadDamaged(t *testing.T) {
 	if err := c.Save("k", tokencache.Tokens{AccessToken: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(c.Path("k"), []byte("{"), 0o600); err != nil {
+	for content, want := range map[string]string{
+		"{":                  "is damaged (unexpected end of JSON input): run `notesctl login",
+		`{"username":"u"}`:   "is damaged (no access token): run `notesctl login",
+		`{"accessToken":""}`: "is damaged (no access token)",
+		"\x00\x01not json":   "is damaged (invalid character",
+	} {
+		if err := os.WriteFile(c.Path("k"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for name, load := range map[string]func(string) (tokencache.Tokens, error){"Load": c.Load, "LoadForSignOut": c.LoadForSignOut} {
+			if _, err := load("k"); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s(%q) = %v; want an error containing %q", name, content, err, want)
+			}
+		}
+	}
+}
+
+func TestLoadForSignOutReadsAnExposedFile(t *testing.T) {
+	c := tokencache.New(t.TempDir())
+	if err := c.Save("k", tokencache.Tokens{AccessToken: "a", RefreshToken: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Load("k"); err == nil || !strings.Contains(err.Error(), "notesctl login") {
-		t.Errorf("Load(damaged) = %v; want an error telling to log in", err)
+	if err := os.Chmod(c.Path("k"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Load("k"); err == nil || !strings.Contains(err.Error(), "readable by others") {
+		t.Errorf("Load(0644) = %v; want refused", err)
+	}
+	if got, err := c.LoadForSignOut("k"); err != nil || got.RefreshToken != "r" {
+		t.Errorf("LoadForSignOut(0644) = %+v, %v; want the session", got, err)
 	}
 }
 
