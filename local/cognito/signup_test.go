@@ -183,3 +183,26 @@ func TestUsernamePools(t *testing.T) {
 	_, err = e.passwordAuth("carol", goodPassword)
 	wantAPIError(t, err, "NotAuthorizedException")
 }
+
+// TestCaseInsensitiveUsernames: in a pool with UsernameConfiguration.CaseSensitive false, every spelling of a
+// username is the same user, for sign-up, password and SRP sign-in.
+func TestCaseInsensitiveUsernames(t *testing.T) {
+	e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) {
+		p.UsernameAttributes, p.CaseSensitive = nil, false
+		p.RequiredAttributes = nil
+	}))
+	ctx := context.Background()
+	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("Dave"), Password: aws.String(goodPassword),
+		UserAttributes: attrs("email", "dave@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("dAVE"), Password: aws.String(goodPassword)})
+	wantAPIError(t, err, "UsernameExistsException")
+	if _, err := e.api.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &e.poolID, Username: aws.String("DAVE")}); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens("dave", goodPassword)
+	if res, err := e.srpSignIn("DaVe", goodPassword); err != nil || res.Tokens == nil {
+		t.Errorf("SRP sign-in as DaVe = %+v, %v; want tokens for Dave", res, err)
+	}
+}
