@@ -73,7 +73,8 @@ type Throttle struct {
 // Config describes the API.
 type Config struct {
 	// APIID, Stage, Region and AccountID fill the event's requestContext. Defaults: "local", "$default",
-	// "us-east-1", "000000000000".
+	// "us-east-1", "000000000000". A named stage (not $default) is the first path segment of every request, as in
+	// the stage's invoke URL.
 	APIID, Stage, Region, AccountID string
 	Routes                          []Route
 	// Authorizers by the ID routes refer to.
@@ -107,7 +108,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.APIID = "local"
 	}
 	if cfg.Stage == "" {
-		cfg.Stage = "$default"
+		cfg.Stage = DefaultStage
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -164,6 +165,9 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
+// DefaultStage is the stage served at the root of the invoke URL.
+const DefaultStage = "$default"
+
 // Messages API Gateway answers with.
 const (
 	msgNotFound     = "Not Found"
@@ -210,7 +214,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) {
 		x.status = g.preflight(w, r)
 		return
 	}
-	rt, params := find(g.routes, r.Method, r.URL.EscapedPath())
+	routePath, inStage := g.stagePath(r.URL.EscapedPath())
+	var rt *route
+	var params map[string]string
+	if inStage {
+		rt, params = find(g.routes, r.Method, routePath)
+	}
 	if rt == nil {
 		g.fail(w, r, x, http.StatusNotFound, msgNotFound, "RESOURCE_NOT_FOUND")
 		return
@@ -288,6 +297,25 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) {
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 	x.status, x.responseLength = resp.status, len(resp.body)
+}
+
+// stagePath returns the path routes are matched against. A named stage is the first segment of the invoke URL
+// ("/dev/notes"): routes match the rest ("/notes") while the event's rawPath keeps the whole path, as API Gateway
+// sends it. The $default stage is served at the root.
+func (g *Gateway) stagePath(path string) (string, bool) {
+	if g.cfg.Stage == DefaultStage {
+		return path, true
+	}
+	rest, ok := strings.CutPrefix(path, "/"+g.cfg.Stage)
+	switch {
+	case !ok:
+		return "", false
+	case rest == "":
+		return "/", true
+	case rest[0] != '/':
+		return "", false // "/devx/notes" is not in stage "dev"
+	}
+	return rest, true
 }
 
 // fail writes one of API Gateway's own error responses.

@@ -661,3 +661,42 @@ func TestEventJoinsDuplicatesAndKeepsTheRawQuery(t *testing.T) {
 		t.Errorf("domainName, domainPrefix = %q, %q; want the Host header and its first label", rc.DomainName, rc.DomainPrefix)
 	}
 }
+
+// TestNamedStage: a named stage is the first segment of the invoke URL; API Gateway matches routes below it and
+// passes the whole path, stage included, as rawPath and requestContext.http.path.
+func TestNamedStage(t *testing.T) {
+	fn := &fakeFunction{out: structuredOK}
+	srv := newGateway(t, func(c *Config) {
+		c.Stage = "dev"
+		c.Routes = []Route{{Key: "GET /notes/{id}", Function: fn}, {Key: "GET /", Function: fn}}
+	})
+	tests := []struct {
+		path, wantRoute string
+	}{
+		{path: "/dev/notes/n1", wantRoute: "GET /notes/{id}"},
+		{path: "/dev", wantRoute: "GET /"},
+		{path: "/notes/n1"},
+		{path: "/devx/notes/n1"},
+		{path: "/prod/notes/n1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			before := fn.calls()
+			resp, body := do(t, srv, call{method: "GET", path: tt.path})
+			if tt.wantRoute == "" {
+				if resp.StatusCode != 404 || body != `{"message":"Not Found"}` || fn.calls() != before {
+					t.Errorf("GET %s = %d %s; want 404 {\"message\":\"Not Found\"} without an invocation", tt.path, resp.StatusCode, body)
+				}
+				return
+			}
+			if resp.StatusCode != 201 {
+				t.Fatalf("GET %s = %d %s; want 201", tt.path, resp.StatusCode, body)
+			}
+			ev := fn.last(t)
+			if ev.RouteKey != tt.wantRoute || ev.RawPath != tt.path || ev.RequestContext.HTTP.Path != tt.path || ev.RequestContext.Stage != "dev" {
+				t.Errorf("event routeKey %q rawPath %q http.path %q stage %q; want %q, %q, %q, dev",
+					ev.RouteKey, ev.RawPath, ev.RequestContext.HTTP.Path, ev.RequestContext.Stage, tt.wantRoute, tt.path, tt.path)
+			}
+		})
+	}
+}

@@ -127,7 +127,7 @@ func apiConfig(st *cfn.Stack, in apiInputs) (gateway.Config, string, error) {
 		cfg.Routes = append(cfg.Routes, route)
 	}
 
-	stageName := "$default"
+	stageName := gateway.DefaultStage
 	for _, s := range st.Template.OfType("AWS::ApiGatewayV2::Stage") {
 		props, err := in.rv.Properties(s)
 		if err != nil {

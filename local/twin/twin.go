@@ -325,13 +325,11 @@ func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, l
 	if err != nil {
 		return err
 	}
-	var handler http.Handler = gw
-	if stage != "$default" && stage != "" {
-		// A named stage is part of the invoke URL.
-		handler = http.StripPrefix("/"+stage, gw)
+	if stage != gateway.DefaultStage && stage != "" {
+		// A named stage is part of the invoke URL; the gateway expects it there.
 		t.apiURL += stage + "/"
 	}
-	t.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	t.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = t.api.Serve(t.apiLn) }() // returns http.ErrServerClosed on Close
 	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
 	return nil
