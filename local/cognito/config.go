@@ -332,7 +332,13 @@ func ClientConfigFromProperties(m map[string]any) (ClientConfig, error) {
 	if _, set := p.lookup("ExplicitAuthFlows"); !set {
 		flows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 	}
+	var legacy, modern []string
 	for i, f := range flows {
+		if strings.HasPrefix(f, "ALLOW_") {
+			modern = append(modern, f)
+		} else {
+			legacy = append(legacy, f)
+		}
 		// The legacy names (without ALLOW_) still appear in older templates.
 		switch f {
 		case "ADMIN_NO_SRP_AUTH":
@@ -343,6 +349,14 @@ func ClientConfigFromProperties(m map[string]any) (ClientConfig, error) {
 		oneOf(p, fmt.Sprintf("ExplicitAuthFlows[%d]", i), f, "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH",
 			"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH")
 		c.ExplicitAuthFlows = append(c.ExplicitAuthFlows, f)
+	}
+	if len(legacy) > 0 && len(modern) > 0 {
+		p.fail("ExplicitAuthFlows", "legacy values (%s) cannot be combined with ALLOW_ values (%s), as in Cognito",
+			strings.Join(legacy, ", "), strings.Join(modern, ", "))
+	}
+	if len(legacy) > 0 && !slices.Contains(legacy, "CUSTOM_AUTH_FLOW_ONLY") {
+		// A client with only legacy values always allowed SRP sign-in.
+		c.ExplicitAuthFlows = append(c.ExplicitAuthFlows, "ALLOW_USER_SRP_AUTH")
 	}
 	if len(flows) > 0 && !slices.Contains(c.ExplicitAuthFlows, "ALLOW_REFRESH_TOKEN_AUTH") {
 		// Cognito always allows refreshing.

@@ -64,6 +64,19 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
+// TestLegacyAuthFlows: a client with the old flow names (no ALLOW_ prefix) gets what Cognito gave such clients:
+// the named flows plus SRP and refresh.
+func TestLegacyAuthFlows(t *testing.T) {
+	c, err := ClientConfigFromProperties(map[string]any{"ExplicitAuthFlows": []any{"ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+	if diff := cmp.Diff(want, c.ExplicitAuthFlows); diff != "" {
+		t.Errorf("ExplicitAuthFlows (-want +got):\n%s", diff)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	pool := []struct {
 		name  string
@@ -92,6 +105,7 @@ func TestConfigErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown flow", map[string]any{"ExplicitAuthFlows": []any{"ALLOW_MAGIC"}}, "ALLOW_MAGIC"},
+		{"legacy and ALLOW_ flows mixed", map[string]any{"ExplicitAuthFlows": []any{"USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"}}, "legacy values (USER_PASSWORD_AUTH)"},
 		{"unknown unit", map[string]any{"TokenValidityUnits": map[string]any{"AccessToken": "fortnights"}}, "fortnights"},
 		{"access token too long", map[string]any{"AccessTokenValidity": 2.0, "TokenValidityUnits": map[string]any{"AccessToken": "days"}}, "AccessTokenValidity"},
 		{"refresh token too short", map[string]any{"RefreshTokenValidity": 10.0, "TokenValidityUnits": map[string]any{"RefreshToken": "minutes"}}, "RefreshTokenValidity"},
