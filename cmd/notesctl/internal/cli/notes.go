@@ -87,6 +87,17 @@ func explainAPI(err error, id string) error {
 	return err
 }
 
+// staleVersion explains a 412: it reads the note again to tell which version it is at now, since "it changed"
+// alone leaves the user guessing what to pass next.
+func staleVersion(ctx context.Context, api *client.Client, id string, had int, err error) error {
+	cur, gerr := api.Get(ctx, id)
+	if gerr != nil {
+		return explainAPI(err, id)
+	}
+	return fmt.Errorf("note %s is at version %d now, not %d: someone changed it since (%w); see it with `notesctl notes get %s`, then try again",
+		id, cur.Version, had, err, id)
+}
+
 func (a *app) notesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "notes", Short: "Create, list, read, edit and delete your notes"}
 	cmd.AddCommand(a.notesCreateCmd(), a.notesListCmd(), a.notesGetCmd(), a.notesEditCmd(), a.notesDeleteCmd())
@@ -232,6 +243,9 @@ func (a *app) notesEditCmd() *cobra.Command {
 				match = version
 			}
 			n, err := api.Update(ctx, id, in, match)
+			if errors.Is(err, client.ErrPreconditionFailed) {
+				return staleVersion(ctx, api, id, match, err)
+			}
 			if err != nil {
 				return explainAPI(err, id)
 			}
@@ -254,7 +268,11 @@ func (a *app) notesDeleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := api.Delete(cmd.Context(), args[0], version); err != nil {
+			err = api.Delete(cmd.Context(), args[0], version)
+			if errors.Is(err, client.ErrPreconditionFailed) {
+				return staleVersion(cmd.Context(), api, args[0], version, err)
+			}
+			if err != nil {
 				return explainAPI(err, args[0])
 			}
 			return a.print(map[string]any{"noteId": args[0], "deleted": true}, fmt.Sprintf("Deleted note %s.", args[0]))

@@ -267,9 +267,11 @@ func TestTwinWalkthrough(t *testing.T) {
 	if edited.Version != 2 || edited.Title != "note 0" || edited.Content != "new text" {
 		t.Errorf("edit = %+v; want version 2, title kept, new text", edited)
 	}
-	localFails(t, "changed since the version you had", "notes", "edit", ids[0], "--title", "stale", "--version", "1")
+	stale := "note " + ids[0] + " is at version 2 now, not 1: someone changed it since"
+	localFails(t, stale, "notes", "edit", ids[0], "--title", "stale", "--version", "1")
+	localFails(t, "see it with `notesctl --local --local-dir "+localDir+" notes get "+ids[0]+"`, then try again", "notes", "edit", ids[0], "--title", "stale", "--version", "1")
 	localFails(t, "nothing to change", "notes", "edit", ids[0])
-	localFails(t, "changed since the version you had", "notes", "delete", ids[0], "--version", "1")
+	localFails(t, stale, "notes", "delete", ids[0], "--version", "1")
 	local(t, "notes", "delete", ids[0], "--version", "2")
 	localFails(t, "note "+ids[0]+" not found", "notes", "get", ids[0])
 
