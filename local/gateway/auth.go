@@ -40,7 +40,9 @@ func (g *Gateway) authorize(ctx context.Context, w http.ResponseWriter, r *http.
 	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
 		token = strings.TrimSpace(token[7:])
 	}
-	claims, err := a.Verifier.Verify(ctx, token)
+	// A JWKS fetch fills the key cache every request shares: a client that hangs up must not abort it (the cache
+	// would then wait before fetching again and refuse valid tokens meanwhile). The key source bounds the fetch.
+	claims, err := a.Verifier.Verify(context.WithoutCancel(ctx), token)
 	if err != nil {
 		x.authorizerError = err.Error()
 		desc := "the token is not valid"

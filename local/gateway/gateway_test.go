@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -698,5 +699,54 @@ func TestNamedStage(t *testing.T) {
 					ev.RouteKey, ev.RawPath, ev.RequestContext.HTTP.Path, ev.RequestContext.Stage, tt.wantRoute, tt.path, tt.path)
 			}
 		})
+	}
+}
+
+// TestJWKSFetchOutlivesTheClient: the first request, which makes the gateway fetch the issuer's key set, gives up
+// while the fetch is under way; the fetch still completes, so the next request with a valid token is accepted
+// (rather than refused until the key source dares to fetch again).
+func TestJWKSFetchOutlivesTheClient(t *testing.T) {
+	asked, release := make(chan struct{}, 1), make(chan struct{})
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked <- struct{}{}
+		<-release
+		pub := &signingKey(t).PublicKey
+		fmt.Fprintf(w, `{"keys":[{"kty":"RSA","kid":%q,"use":"sig","alg":"RS256","n":%q,"e":"AQAB"}]}`,
+			testKeyID, base64.RawURLEncoding.EncodeToString(pub.N.Bytes()))
+	}))
+	t.Cleanup(jwks.Close)
+	// No second fetch within the test: only the first one can fill the cache.
+	keys := jwtauth.NewJWKS(jwks.URL, jwtauth.JWKSOptions{MinRefetch: time.Hour, RetryAfterFailure: time.Hour})
+	verifier, err := jwtauth.NewVerifier(keys, jwtauth.Expect{Issuer: testIssuer, Audiences: []string{testClient}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &fakeFunction{out: structuredOK}
+	srv := newGateway(t, func(c *Config) {
+		c.Authorizers = map[string]Authorizer{"auth": {Verifier: verifier}}
+		c.Routes = []Route{{Key: "GET /x", Function: fn, Authorizer: "auth"}}
+	})
+	auth := "Bearer " + token(t, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+"/x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := srv.Client().Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-asked // the gateway is fetching the key set for the first request
+	cancel()
+	<-done
+	close(release)
+	resp, body := do(t, srv, call{method: "GET", path: "/x", header: map[string]string{"Authorization": auth}})
+	if resp.StatusCode != 201 {
+		t.Errorf("a valid token after the first client hung up = %d %s; want 201", resp.StatusCode, body)
 	}
 }
