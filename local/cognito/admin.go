@@ -160,14 +160,14 @@ func (s *Server) adminCreateUser(in *adminInput) (any, error) {
 		return nil, err
 	}
 	if in.MessageAction != "SUPPRESS" {
-		dest, medium := u.Attributes["email"], "EMAIL"
+		dest, medium, text := u.Attributes["email"], "EMAIL", p.cfg.InviteEmail
 		if dest == "" {
-			dest, medium = u.Attributes["phone_number"], "SMS"
+			dest, medium, text = u.Attributes["phone_number"], "SMS", p.cfg.InviteSMS
 		}
 		if dest != "" {
 			s.sendLocked(Message{Time: s.opts.Now(), PoolID: p.state.ID, Username: u.Username, Destination: dest, Medium: medium,
 				Purpose: "AdminCreateUser", TemporaryPassword: temp,
-				Text: fmt.Sprintf("Your username is %s and temporary password is %s", in.Username, temp)})
+				Text: strings.NewReplacer("{username}", in.Username, "{####}", temp).Replace(text)})
 		}
 	}
 	out := map[string]any{"User": userTypeOf(u, nil)}

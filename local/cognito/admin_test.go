@@ -294,3 +294,17 @@ func TestAdminDisableAndEnableUser(t *testing.T) {
 	wantAPIError(t, err, "NotAuthorizedException")
 	wantAPIError(t, refreshed(), "NotAuthorizedException")
 }
+
+// TestInvitationUsesTheTemplatesMessage: AdminCreateUser's invitation is the pool's InviteMessageTemplate with
+// the username and temporary password filled in.
+func TestInvitationUsesTheTemplatesMessage(t *testing.T) {
+	e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.InviteEmail = "Hi {username}, sign in with {####} within 3 days" }))
+	if _, err := e.api.AdminCreateUser(context.Background(), &cip.AdminCreateUserInput{UserPoolId: &e.poolID, Username: aws.String("vic@example.com"),
+		TemporaryPassword: aws.String("Temporary-pass-5#")}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.outbox("vic@example.com")
+	if len(msgs) != 1 || msgs[0].Text != "Hi vic@example.com, sign in with Temporary-pass-5# within 3 days" {
+		t.Errorf("outbox = %+v; want the template's invitation", msgs)
+	}
+}

@@ -45,7 +45,17 @@ type PoolConfig struct {
 	RecoveryMechanisms  []RecoveryOption
 	AdminCreateUserOnly bool
 	RequiredAttributes  []string
+	// The messages Cognito sends, with its placeholders ({####} the code or temporary password, {username}):
+	// verification and reset codes by e-mail and SMS (VerificationMessageTemplate), and AdminCreateUser
+	// invitations (AdminCreateUserConfig.InviteMessageTemplate). Default: Cognito's own wording.
+	VerificationEmail, VerificationSMS, InviteEmail, InviteSMS string
 }
+
+// Cognito's messages when the template sets none.
+const (
+	defaultVerificationMessage = "Your verification code is {####}. "
+	defaultInviteMessage       = "Your username is {username} and temporary password is {####}. "
+)
 
 // ClientConfig is what the emulator takes from an AWS::Cognito::UserPoolClient.
 type ClientConfig struct {
@@ -235,6 +245,10 @@ func PoolConfigFromProperties(m map[string]any) (PoolConfig, error) {
 		MFA:                    p.str("MfaConfiguration", "OFF"),
 		EnabledMFAs:            p.strings("EnabledMfas"),
 		AdminCreateUserOnly:    p.boolean("AdminCreateUserConfig.AllowAdminCreateUserOnly", false),
+		VerificationEmail:      p.str("VerificationMessageTemplate.EmailMessage", p.str("EmailVerificationMessage", defaultVerificationMessage)),
+		VerificationSMS:        p.str("VerificationMessageTemplate.SmsMessage", p.str("SmsVerificationMessage", defaultVerificationMessage)),
+		InviteEmail:            p.str("AdminCreateUserConfig.InviteMessageTemplate.EmailMessage", defaultInviteMessage),
+		InviteSMS:              p.str("AdminCreateUserConfig.InviteMessageTemplate.SMSMessage", defaultInviteMessage),
 		PasswordPolicy: PasswordPolicy{
 			MinimumLength:                 p.integer("Policies.PasswordPolicy.MinimumLength", 8),
 			RequireLowercase:              p.boolean("Policies.PasswordPolicy.RequireLowercase", true),
@@ -386,7 +400,7 @@ func ClientConfigFromProperties(m map[string]any) (ClientConfig, error) {
 var (
 	poolProperties = []string{"UserPoolName", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration",
 		"AutoVerifiedAttributes", "MfaConfiguration", "EnabledMfas", "AdminCreateUserConfig", "Policies",
-		"AccountRecoverySetting", "Schema"}
+		"AccountRecoverySetting", "Schema", "VerificationMessageTemplate", "EmailVerificationMessage", "SmsVerificationMessage"}
 	clientProperties = []string{"ClientName", "GenerateSecret", "AccessTokenValidity", "IdTokenValidity",
 		"RefreshTokenValidity", "TokenValidityUnits", "PreventUserExistenceErrors", "EnableTokenRevocation",
 		"AuthSessionValidity", "ExplicitAuthFlows"}

@@ -19,6 +19,9 @@ func TestSpecsFromStackReadsTheCDKTemplate(t *testing.T) {
 				RequireSymbols: true, TemporaryPasswordValidityDays: 3},
 			RecoveryMechanisms: []RecoveryOption{{"verified_email", 1}},
 			RequiredAttributes: []string{"email"},
+			VerificationEmail:  "Your authnotes verification code is {####}",
+			VerificationSMS:    "The verification code to your new account is {####}",
+			InviteEmail:        defaultInviteMessage, InviteSMS: defaultInviteMessage,
 		},
 		Clients: []ClientSpec{{LogicalID: clientLogicalID, Config: ClientConfig{
 			ExplicitAuthFlows:   []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
@@ -42,6 +45,8 @@ func TestConfigDefaults(t *testing.T) {
 		PasswordPolicy: PasswordPolicy{MinimumLength: 8, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true,
 			RequireSymbols: true, TemporaryPasswordValidityDays: 7},
 		RecoveryMechanisms: []RecoveryOption{{"verified_phone_number", 1}, {"verified_email", 2}},
+		VerificationEmail:  defaultVerificationMessage, VerificationSMS: defaultVerificationMessage,
+		InviteEmail: defaultInviteMessage, InviteSMS: defaultInviteMessage,
 	}
 	if diff := cmp.Diff(wantPool, pool); diff != "" {
 		t.Errorf("PoolConfigFromProperties({}) mismatch (-want +got):\n%s", diff)

@@ -144,6 +144,10 @@ func TestOutboxPrintsToTheConsole(t *testing.T) {
 	if out := console.String(); !strings.Contains(out, "bo@example.com") || !strings.Contains(out, code) {
 		t.Errorf("console = %q; want the message to bo@example.com with code %s", out, code)
 	}
+	// The text is the template's VerificationMessageTemplate.EmailMessage.
+	if msgs := e.outbox("bo@example.com"); len(msgs) != 1 || msgs[0].Text != "Your authnotes verification code is "+code {
+		t.Errorf("outbox = %+v; want the template's message with code %s", msgs, code)
+	}
 }
 
 // syncBuffer is a strings.Builder safe for the server's goroutines.

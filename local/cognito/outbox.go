@@ -132,13 +132,13 @@ func (s *Server) deliverLocked(p *pool, u *userState, attr, purpose, label strin
 		return codeDelivery{}, err
 	}
 	dest := u.Attributes[attr]
-	medium := "EMAIL"
+	medium, text := "EMAIL", p.cfg.VerificationEmail
 	if attr == "phone_number" {
-		medium = "SMS"
+		medium, text = "SMS", p.cfg.VerificationSMS
 	}
 	s.sendLocked(Message{
 		Time: s.opts.Now(), PoolID: p.state.ID, Username: u.Username, Destination: dest, Medium: medium, Purpose: label,
-		Code: code, Text: fmt.Sprintf("Your %s code is %s", strings.ToLower(label), code),
+		Code: code, Text: strings.ReplaceAll(text, "{####}", code),
 	})
 	return codeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: mask(dest)}, nil
 }
