@@ -298,7 +298,9 @@ func TestAdminDisableAndEnableUser(t *testing.T) {
 // TestInvitationUsesTheTemplatesMessage: AdminCreateUser's invitation is the pool's InviteMessageTemplate with
 // the username and temporary password filled in.
 func TestInvitationUsesTheTemplatesMessage(t *testing.T) {
-	e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.InviteEmail = "Hi {username}, sign in with {####} within 3 days" }))
+	e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) {
+		p.InviteEmail = "Hi {username}, sign in with {####} within 3 days"
+	}))
 	if _, err := e.api.AdminCreateUser(context.Background(), &cip.AdminCreateUserInput{UserPoolId: &e.poolID, Username: aws.String("vic@example.com"),
 		TemporaryPassword: aws.String("Temporary-pass-5#")}); err != nil {
 		t.Fatal(err)
