@@ -42,6 +42,8 @@ type Route struct {
 	Authorizer string
 	// Scopes are the route's AuthorizationScopes: the token must carry at least one of them.
 	Scopes []string
+	// Timeout is the integration's TimeoutInMillis. Default (0) and maximum: Config.IntegrationTimeout.
+	Timeout time.Duration
 }
 
 // Authorizer is an AWS::ApiGatewayV2::Authorizer of type JWT.
@@ -256,7 +258,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) {
 		g.fail(w, r, x, http.StatusInternalServerError, msgInternal, "INTEGRATION_FAILURE")
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.IntegrationTimeout)
+	timeout := g.cfg.IntegrationTimeout
+	if rt.Timeout > 0 && rt.Timeout < timeout {
+		timeout = rt.Timeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	x.integrationStart = g.cfg.Now()
 	out, err := rt.Function.Invoke(ctx, event)

@@ -404,6 +404,29 @@ func TestIntegrationTimeout(t *testing.T) {
 	}
 }
 
+// deadlineFunction records the deadline the gateway gives the invocation.
+type deadlineFunction struct{ deadline chan time.Time }
+
+func (f deadlineFunction) Invoke(ctx context.Context, _ []byte) ([]byte, error) {
+	d, _ := ctx.Deadline()
+	f.deadline <- d
+	return []byte(structuredOK), nil
+}
+
+func TestRouteIntegrationTimeout(t *testing.T) {
+	fn := deadlineFunction{deadline: make(chan time.Time, 2)}
+	srv := newGateway(t, func(c *Config) {
+		c.Routes = []Route{{Key: "GET /short", Function: fn, Timeout: 2 * time.Second}, {Key: "GET /default", Function: fn}}
+	})
+	for path, limit := range map[string]time.Duration{"/short": 2 * time.Second, "/default": MaxIntegrationTimeout} {
+		do(t, srv, call{method: "GET", path: path})
+		after := time.Now()
+		if d := <-fn.deadline; d.After(after.Add(limit)) {
+			t.Errorf("GET %s: invocation deadline %s after the response; want at most %s (the integration's timeout)", path, d.Sub(after), limit)
+		}
+	}
+}
+
 func TestCORS(t *testing.T) {
 	fn := &fakeFunction{out: `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*"},"body":"x"}`}
 	srv := newGateway(t, func(c *Config) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/gateway"
@@ -117,6 +118,9 @@ func apiConfig(st *cfn.Stack, in apiInputs) (gateway.Config, string, error) {
 			return cfg, "", fmt.Errorf("integration %s: %s is not a function of the stack", integ.Path(), uri)
 		}
 		route.Function = fn
+		if ms, ok := number(ip["TimeoutInMillis"]); ok {
+			route.Timeout = time.Duration(ms) * time.Millisecond
+		}
 		switch t, _ := props["AuthorizationType"].(string); t {
 		case "", "NONE":
 		case "JWT":

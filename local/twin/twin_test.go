@@ -156,6 +156,7 @@ func TestAPIConfigFromTemplate(t *testing.T) {
 		Stage: "$default",
 		Routes: []gateway.Route{{
 			Key: "GET /things/{id}", Function: nopInvoker{}, Authorizer: authID, Scopes: []string{"aws.cognito.signin.user.admin"},
+			Timeout: 5 * time.Second,
 		}},
 		Cors: &gateway.Cors{
 			AllowOrigins: []string{"http://localhost:5173"}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"authorization"},
