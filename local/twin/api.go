@@ -14,6 +14,12 @@ import (
 // cognitoIssuer matches the issuer URL of a Cognito user pool.
 var cognitoIssuer = regexp.MustCompile(`^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/([A-Za-z0-9-]+_[A-Za-z0-9]+)$`)
 
+// API Gateway's default account-level throttling per region, which applies where a stage sets no limit.
+const (
+	accountRateLimit  = 10000
+	accountBurstLimit = 5000
+)
+
 // apiInputs is what apiConfig needs besides the template.
 type apiInputs struct {
 	rv        *cfn.Resolver
@@ -145,6 +151,13 @@ func apiConfig(st *cfn.Stack, in apiInputs) (gateway.Config, string, error) {
 		if rs, ok := props["DefaultRouteSettings"].(map[string]any); ok {
 			rate, hasRate := rs["ThrottlingRateLimit"].(float64)
 			burst, hasBurst := number(rs["ThrottlingBurstLimit"])
+			// A limit the stage leaves out is the account's, not zero (which would refuse every request).
+			if !hasRate {
+				rate = accountRateLimit
+			}
+			if !hasBurst {
+				burst = accountBurstLimit
+			}
 			if hasRate || hasBurst {
 				cfg.Throttle = &gateway.Throttle{Rate: rate, Burst: burst}
 			}

@@ -174,6 +174,44 @@ func TestAPIConfigFromTemplate(t *testing.T) {
 	}
 }
 
+// apiConfigOf maps the test template's API with its pool served locally.
+func apiConfigOf(st *cfn.Stack) (gateway.Config, error) {
+	phys := newPhysical(st, "eu-west-1", "123456789012")
+	phys.set("Pool", "AWS::Cognito::UserPool", "eu-west-1_abcdefghi", nil)
+	cfg, _, err := apiConfig(st, apiInputs{
+		rv:          phys.resolver(st),
+		functions:   map[string]gateway.Invoker{phys.attrs["Fn"]["Arn"]: nopInvoker{}},
+		localIssuer: func(pool string) string { return "http://127.0.0.1:9229/" + pool },
+	})
+	return cfg, err
+}
+
+func TestAPIConfigThrottlingDefaultsToTheAccountLimits(t *testing.T) {
+	tests := []struct {
+		name     string
+		settings map[string]any
+		want     *gateway.Throttle
+	}{
+		{name: "both", settings: map[string]any{"ThrottlingBurstLimit": 20.0, "ThrottlingRateLimit": 10.5}, want: &gateway.Throttle{Rate: 10.5, Burst: 20}},
+		{name: "burst only", settings: map[string]any{"ThrottlingBurstLimit": 20.0}, want: &gateway.Throttle{Rate: 10000, Burst: 20}},
+		{name: "rate only", settings: map[string]any{"ThrottlingRateLimit": 10.5}, want: &gateway.Throttle{Rate: 10.5, Burst: 5000}},
+		{name: "none", settings: map[string]any{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := loadStack(t)
+			st.Template.Resources["Stage"].Properties["DefaultRouteSettings"] = tt.settings
+			cfg, err := apiConfigOf(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, cfg.Throttle); diff != "" {
+				t.Errorf("throttle (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestAPIConfigRefusesWhatItCannotServe(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -198,13 +236,7 @@ func TestAPIConfigRefusesWhatItCannotServe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st := loadStack(t)
 			tt.mutate(st)
-			phys := newPhysical(st, "eu-west-1", "123456789012")
-			phys.set("Pool", "AWS::Cognito::UserPool", "eu-west-1_abcdefghi", nil)
-			_, _, err := apiConfig(st, apiInputs{
-				rv:          phys.resolver(st),
-				functions:   map[string]gateway.Invoker{phys.attrs["Fn"]["Arn"]: nopInvoker{}},
-				localIssuer: func(pool string) string { return "http://127.0.0.1:9229/" + pool },
-			})
+			_, err := apiConfigOf(st)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("apiConfig() = %v; want an error containing %q", err, tt.want)
 			}
