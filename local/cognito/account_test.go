@@ -2,6 +2,7 @@ package cognito
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -345,4 +346,47 @@ func TestDeleteUser(t *testing.T) {
 	wantAPIError(t, err, "NotAuthorizedException")
 	// The e-mail is free again.
 	e.signUp("quinn@example.com", goodPassword)
+}
+
+// TestCodesServeOnlyTheirPurpose: a reset code does not verify an attribute, an attribute-verification code does
+// not reset a password, a sign-up code does not reset one either, and an unconfirmed user gets no reset code.
+func TestCodesServeOnlyTheirPurpose(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.signUp("olga@example.com", goodPassword)
+	tok := e.tokens("olga@example.com", goodPassword)
+	if _, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("olga@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	reset := e.lastCode("olga@example.com")
+	verify, addr := reset, ""
+	for i := 0; verify == reset; i++ { // two random codes clash once in a million: ask for another
+		addr = fmt.Sprintf("olga%d@example.org", i)
+		if _, err := e.api.UpdateUserAttributes(ctx, &cip.UpdateUserAttributesInput{AccessToken: tok.AccessToken, UserAttributes: attrs("email", addr)}); err != nil {
+			t.Fatal(err)
+		}
+		verify = e.lastCode(addr)
+	}
+	_, err := e.api.VerifyUserAttribute(ctx, &cip.VerifyUserAttributeInput{AccessToken: tok.AccessToken, AttributeName: aws.String("email"), Code: &reset})
+	wantAPIError(t, err, "CodeMismatchException")
+	confirmReset := func(user, code string) error {
+		_, err := e.api.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: &e.clientID, Username: &user, ConfirmationCode: &code, Password: aws.String("Battery-staple-7?")})
+		return err
+	}
+	wantAPIError(t, confirmReset(addr, verify), "CodeMismatchException")
+
+	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("pia@example.com"), Password: aws.String(goodPassword)}); err != nil {
+		t.Fatal(err)
+	}
+	signup := e.lastCode("pia@example.com")
+	wantAPIError(t, confirmReset("pia@example.com", signup), "ExpiredCodeException")
+	if _, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("pia@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := e.outbox("pia@example.com"); len(msgs) != 1 {
+		t.Errorf("outbox for an unconfirmed user after ForgotPassword = %+v; want only the sign-up code", msgs)
+	}
+	if _, err := e.api.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &e.clientID, Username: aws.String("pia@example.com"), ConfirmationCode: &signup}); err != nil {
+		t.Errorf("ConfirmSignUp(sign-up code) error = %v; want the sign-up code still good", err)
+	}
 }
