@@ -66,6 +66,8 @@ type Twin struct {
 	outputs   map[string]string
 	// region and account of the stack, or stand-ins for an environment-agnostic one.
 	region, account string
+	// lock holds the state directory for this twin alone.
+	lock *os.File
 }
 
 // Start brings the stage up. On error everything started so far is stopped again.
@@ -91,6 +93,11 @@ func (t *Twin) start(ctx context.Context) error {
 	}
 	if err := os.MkdirAll(t.opts.StateDir, 0o755); err != nil {
 		return fmt.Errorf("create the state directory: %w", err)
+	}
+	// Two twins on one state directory would fight over dynalite's database and Cognito's file.
+	var err error
+	if t.lock, err = lockState(t.opts.StateDir); err != nil {
+		return err
 	}
 	phys := newPhysical(t.stack, t.region, t.account)
 	tables, err := t.startDynamoDB(ctx, phys)
@@ -464,6 +471,9 @@ func (t *Twin) Close() error {
 		if err := t.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop dynalite: %w", err))
 		}
+	}
+	if t.lock != nil {
+		_ = t.lock.Close() // releases the lock
 	}
 	if len(errs) == 0 {
 		fmt.Fprintln(t.opts.Log, "twin: stopped")

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -331,4 +332,23 @@ func TestStartNamesEveryTakenAddressFirst(t *testing.T) {
 	if strings.Contains(err.Error(), "Cognito") {
 		t.Errorf("Start error = %q names Cognito, whose address is free", err)
 	}
+}
+
+func TestStateDirectoryHoldsOneTwin(t *testing.T) {
+	dir := t.TempDir()
+	first, err := lockState(dir)
+	if err != nil {
+		t.Fatalf("first lock: %v", err)
+	}
+	if _, err := lockState(dir); err == nil || !strings.Contains(err.Error(), "in use by another twin (pid "+strconv.Itoa(os.Getpid())+")") {
+		t.Errorf("second lock = %v; want the state directory in use by this pid", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := lockState(dir)
+	if err != nil {
+		t.Fatalf("lock after the first twin stopped: %v", err)
+	}
+	_ = again.Close()
 }
