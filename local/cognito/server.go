@@ -68,6 +68,7 @@ type Server struct {
 	outbox         []Message
 
 	saver *saver
+	lock  io.Closer // the state directory's
 }
 
 type pool struct {
@@ -112,6 +113,29 @@ func NewServer(opts Options) (*Server, error) {
 	if len(opts.Pools) == 0 {
 		return nil, errors.New("cognito: no user pool to serve")
 	}
+	var lock io.Closer = noopCloser{}
+	if opts.StateDir != "" {
+		l, err := lockStateDir(opts.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		lock = l
+	}
+	s, err := start(opts)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+type noopCloser struct{}
+
+func (noopCloser) Close() error { return nil }
+
+// start loads the state and starts serving; NewServer holds the state directory's lock around it.
+func start(opts Options) (*Server, error) {
 	st, err := loadState(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -253,7 +277,9 @@ func (s *Server) Close() error {
 		s.http.Close()
 	}
 	<-s.served
-	return s.saver.close()
+	err := s.saver.close()
+	s.lock.Close()
+	return err
 }
 
 // saver writes the state file in the background. A request that must be durable before it answers (a sign-up,

@@ -13,6 +13,9 @@ import (
 // stateFile is the one file the emulator keeps under its state directory.
 const stateFile = "cognito.json"
 
+// lockFile is held locked while an endpoint serves the directory.
+const lockFile = ".lock"
+
 // stateVersion is bumped when the file's shape changes incompatibly.
 const stateVersion = 1
 

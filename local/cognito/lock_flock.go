@@ -1,0 +1,33 @@
+//go:build linux || darwin || freebsd || openbsd || netbsd || dragonfly
+
+package cognito
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lockStateDir takes an exclusive lock on a state directory for as long as the server runs: two endpoints on one
+// directory (the twin and a cognito-local on another port) would each overwrite the other's users. The kernel
+// drops the lock when the process dies, so a crash leaves nothing to clean up.
+func lockStateDir(dir string) (io.Closer, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cognito: state directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cognito: lock state directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("cognito: state directory %s is in use by another running endpoint (a twin or cognito-local): stop it, or give this one another state directory", dir)
+		}
+		return nil, fmt.Errorf("cognito: lock state directory %s: %w", dir, err)
+	}
+	return f, nil
+}
