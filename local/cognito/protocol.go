@@ -36,12 +36,13 @@ func internalError(err error) *apiError {
 }
 
 var (
-	errWrongCredentials = notAuthorized("Incorrect username or password.")
-	errInvalidAccess    = notAuthorized("Invalid Access Token")
-	errLockedOut        = notAuthorized("Password attempts exceeded")
-	errCodeMismatch     = errorf("CodeMismatchException", "Invalid verification code provided, please try again.")
-	errCodeExpired      = errorf("ExpiredCodeException", "Invalid code provided, please request a code again.")
-	errCodeLimit        = errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+	errWrongCredentials  = notAuthorized("Incorrect username or password.")
+	errInvalidAccess     = notAuthorized("Invalid Access Token")
+	errLockedOut         = notAuthorized("Password attempts exceeded")
+	errCodeMismatch      = errorf("CodeMismatchException", "Invalid verification code provided, please try again.")
+	errCodeExpired       = errorf("ExpiredCodeException", "Invalid code provided, please request a code again.")
+	errCodeLimit         = errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+	errAdminOnlyRecovery = notAuthorized("User password cannot be reset in the current state.")
 )
 
 // operation decodes its input itself so each keeps its own typed request.

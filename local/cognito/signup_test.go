@@ -206,3 +206,36 @@ func TestCaseInsensitiveUsernames(t *testing.T) {
 		t.Errorf("SRP sign-in as DaVe = %+v, %v; want tokens for Dave", res, err)
 	}
 }
+
+// TestPoolSettingsFromTheTemplate: without auto-verified attributes no code goes out and only an administrator
+// confirms; with admin_only recovery users cannot reset their own password.
+func TestPoolSettingsFromTheTemplate(t *testing.T) {
+	ctx := context.Background()
+	t.Run("no auto-verified attributes", func(t *testing.T) {
+		e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.AutoVerifiedAttributes = nil }))
+		out, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: aws.String("quiet@example.com"), Password: aws.String(goodPassword)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.CodeDeliveryDetails != nil || len(e.outbox("")) != 0 {
+			t.Errorf("SignUp() delivery %+v, outbox %+v; want no code sent", out.CodeDeliveryDetails, e.outbox(""))
+		}
+		_, err = e.api.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &e.clientID, Username: aws.String("quiet@example.com")})
+		wantAPIError(t, err, "InvalidParameterException")
+		if _, err := e.api.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &e.poolID, Username: aws.String("quiet@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+		tok := e.tokens("quiet@example.com", goodPassword)
+		if v := e.claims(*tok.IdToken)["email_verified"]; v != false {
+			t.Errorf("email_verified = %v; want false (nothing verified it)", v)
+		}
+	})
+	t.Run("admin-only recovery", func(t *testing.T) {
+		e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.RecoveryMechanisms = []RecoveryOption{{"admin_only", 1}} }))
+		e.signUp("locked@example.com", goodPassword)
+		for _, name := range []string{"locked@example.com", "nobody@example.com"} {
+			_, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: &name})
+			wantAPIError(t, err, "NotAuthorizedException") // for unknown names too, so the answer reveals nothing
+		}
+	})
+}

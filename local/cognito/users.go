@@ -371,7 +371,7 @@ func recoveryAttribute(p *pool, u *userState) (string, error) {
 	for _, m := range p.cfg.RecoveryMechanisms {
 		switch m.Name {
 		case "admin_only":
-			return "", notAuthorized("User password cannot be reset in the current state.")
+			return "", errAdminOnlyRecovery
 		case "verified_email":
 			if u.Attributes["email"] != "" && u.Attributes["email_verified"] == "true" {
 				return "email", nil
@@ -407,6 +407,10 @@ func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
 // sendUserCodeLocked sends the code; g is the state generation to wait for.
 func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutput, uint64, error) {
 	p := c.pool
+	if purpose == "reset" && slices.ContainsFunc(p.cfg.RecoveryMechanisms, func(r RecoveryOption) bool { return r.Name == "admin_only" }) {
+		// A pool-wide setting: the same answer for every name, known or not.
+		return nil, 0, errAdminOnlyRecovery
+	}
 	_, u, err := s.codeUserLocked(c, name, nil)
 	if err != nil {
 		return nil, 0, err
