@@ -310,3 +310,30 @@ func TestInvitationUsesTheTemplatesMessage(t *testing.T) {
 		t.Errorf("outbox = %+v; want the template's invitation", msgs)
 	}
 }
+
+// TestNewPasswordChallengeAttributesAreChecked: attributes set while answering NEW_PASSWORD_REQUIRED go through
+// the same checks as UpdateUserAttributes — another user's e-mail is refused, and a new one becomes a sign-in name.
+func TestNewPasswordChallengeAttributesAreChecked(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.signUp("first@example.com", goodPassword)
+	const temp = "Temporary-pass-5#"
+	if _, err := e.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &e.poolID, Username: aws.String("second@example.com"), TemporaryPassword: aws.String(temp)}); err != nil {
+		t.Fatal(err)
+	}
+	answer := func(email string) (*cip.RespondToAuthChallengeOutput, error) {
+		signIn, err := e.passwordAuth("second@example.com", temp)
+		if err != nil || signIn.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+			t.Fatalf("sign-in with the temporary password = %v, %v; want NEW_PASSWORD_REQUIRED", signIn, err)
+		}
+		return e.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &e.clientID, ChallengeName: types.ChallengeNameTypeNewPasswordRequired,
+			Session: signIn.Session, ChallengeResponses: map[string]string{"USERNAME": signIn.ChallengeParameters["USER_ID_FOR_SRP"], "NEW_PASSWORD": goodPassword, "userAttributes.email": email}})
+	}
+	_, err := answer("first@example.com")
+	wantAPIError(t, err, "AliasExistsException")
+	if _, err := answer("second@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens("second@example.org", goodPassword)
+	e.tokens("first@example.com", goodPassword)
+}

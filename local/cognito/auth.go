@@ -545,13 +545,15 @@ func (s *Server) answerChallenge(c *client, in *respondInput) (any, error) {
 		if err := checkPassword(c.pool.cfg.PasswordPolicy, pw); err != nil {
 			return nil, err
 		}
+		var attrs []attribute
 		for k, v := range r {
 			if attr, ok := strings.CutPrefix(k, "userAttributes."); ok && attr != "" {
-				if err := checkWritableAttribute(attr, false); err != nil {
-					return nil, err
-				}
-				u.Attributes[attr] = v
+				attrs = append(attrs, attribute{attr, v})
 			}
+		}
+		// Through the one attribute writer: validation, e-mail uniqueness and the sign-in alias index.
+		if err := s.applyAttributesLocked(c.pool, ch.userKey, u, attrs, false); err != nil {
+			return nil, err
 		}
 		ver, err := srp.NewVerifier(c.pool.poolName(), u.Username, pw)
 		if err != nil {
