@@ -109,6 +109,8 @@ func synth(ctx context.Context, repoDir, assemblyDir, stack string, log io.Write
 	args := []string{"--no-install", "cdk", "synth", stack, "--quiet", "--output", assemblyDir}
 	fmt.Fprintf(log, "twin: npx %s (about a minute when the Go build cache is cold)\n", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, "npx", args...)
+	killGroupOnCancel(cmd)
+	cmd.WaitDelay = 5 * time.Second // a grandchild holding the output pipes must not keep Wait blocked
 	cmd.Dir = repoDir
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
 	var out strings.Builder

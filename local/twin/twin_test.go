@@ -2,11 +2,13 @@ package twin
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,6 +108,40 @@ func TestSynthRunsTheCDKCLI(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "npx --no-install cdk synth NotesApi-dev") {
 		t.Errorf("log %q does not say what runs", log.String())
+	}
+}
+
+func TestCancelledSynthLeavesNoProcesses(t *testing.T) {
+	bin := t.TempDir()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	// A stand-in npx that, like the CDK CLI running `go run .`, has a child of its own.
+	script := "#!/bin/sh\nsleep 300 &\necho $! > " + pidFile + ".tmp\nmv " + pidFile + ".tmp " + pidFile + "\nwait\n"
+	if err := os.WriteFile(filepath.Join(bin, "npx"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- synth(ctx, t.TempDir(), t.TempDir(), "NotesApi-dev", io.Discard) }()
+	var child int
+	deadline := time.Now().Add(time.Minute)
+	for child == 0 {
+		if raw, err := os.ReadFile(pidFile); err == nil {
+			child, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		} else if time.Now().After(deadline) {
+			t.Fatal("the stand-in npx did not start its child")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel() // Ctrl-C during the synth
+	if err := <-done; err == nil {
+		t.Fatal("synth succeeded after cancel")
+	}
+	for syscall.Kill(child, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the synth's child %d still runs after cancel", child)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
