@@ -141,6 +141,7 @@ func goBuild(ctx context.Context, repoDir, pkg, outDir string) error {
 	args := append([]string{"build"}, gobuild.Flags...)
 	args = append(args, "-o", filepath.Join(outDir, "bootstrap"), pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
+	killGroupOnCancel(cmd) // the compiler and linker too
 	cmd.Dir = repoDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	out, err := cmd.CombinedOutput()
