@@ -310,6 +310,18 @@ func TestCodeRequestsDoNotRevealUsers(t *testing.T) {
 		if msgs := e.outbox(""); len(msgs) != sent {
 			t.Errorf("outbox grew by %d messages; want nothing sent for simulated deliveries", len(msgs)-sent)
 		}
+		// A real address stored with capitals looks like the stand-in for the same address typed in lower case.
+		e.signUp("Mixed@Example.com", goodPassword)
+		for _, name := range []string{"mixed@example.com", "ghost@example.com", "Ünïcode@example.com"} {
+			out, err := forgot(e, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"mixed@example.com": "m***@e***", "ghost@example.com": "g***@e***", "Ünïcode@example.com": "ü***@e***"}[name]
+			if got := aws.ToString(out.CodeDeliveryDetails.Destination); got != want {
+				t.Errorf("ForgotPassword(%s) destination = %q; want %q", name, got, want)
+			}
+		}
 		// The hourly limit applies to unknown names as to real users.
 		for _, name := range []string{"real@example.com", "ghost@example.com"} {
 			var err error

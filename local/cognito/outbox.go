@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Message is one message the real Cognito would have sent by e-mail or SMS.
@@ -111,9 +112,12 @@ type codeDelivery struct {
 }
 
 // mask hides a destination the way Cognito does: "a***@e***", "+*******1234".
+// The letters shown are lower-cased: an address is matched case-insensitively, so the case it was stored in
+// would tell a real user (Alice@…) from the stand-in made up for a name that has no account (alice@…).
 func mask(dest string) string {
 	if local, domain, ok := strings.Cut(dest, "@"); ok && local != "" && domain != "" {
-		return local[:1] + "***@" + domain[:1] + "***"
+		first := func(s string) string { r, _ := utf8.DecodeRuneInString(s); return strings.ToLower(string(r)) }
+		return first(local) + "***@" + first(domain) + "***"
 	}
 	if len(dest) > 4 {
 		return "+" + strings.Repeat("*", len(dest)-5) + dest[len(dest)-4:]
