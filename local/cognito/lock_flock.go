@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -25,9 +27,14 @@ func lockStateDir(dir string) (io.Closer, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("cognito: state directory %s is in use by another running endpoint (a twin or cognito-local): stop it, or give this one another state directory", dir)
+			holder, _ := os.ReadFile(f.Name())
+			return nil, fmt.Errorf("cognito: state directory %s is in use by another running endpoint, a twin or cognito-local (pid %s): stop it, or give this one another state directory", dir, strings.TrimSpace(string(holder)))
 		}
 		return nil, fmt.Errorf("cognito: lock state directory %s: %w", dir, err)
+	}
+	// Who holds it, for the message above.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return f, nil
 }

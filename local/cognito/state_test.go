@@ -209,7 +209,7 @@ func TestConcurrentSignUpsAllPersist(t *testing.T) {
 func TestStateDirectoryIsLocked(t *testing.T) {
 	e := newEnv(t)
 	_, err := NewServer(Options{Addr: "127.0.0.1:0", StateDir: e.dir, Pools: fixtureSpecs(t)})
-	if err == nil || !strings.Contains(err.Error(), "in use") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("in use by another running endpoint, a twin or cognito-local (pid %d)", os.Getpid())) {
 		t.Fatalf("NewServer(state directory in use) error = %v; want it refused as in use", err)
 	}
 	e.signUp("lock@example.com", goodPassword)
