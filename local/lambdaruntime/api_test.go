@@ -95,3 +95,25 @@ func TestRuntimeAPIResponses(t *testing.T) {
 		})
 	}
 }
+
+// TestInvocationHandedToAnExitedProcessFailsAtOnce: the process exits just as /invocation/next hands it an
+// invocation, after the exit handler found none in flight; the invocation fails with the exit error right away
+// instead of waiting for its timeout.
+func TestInvocationHandedToAnExitedProcessFailsAtOnce(t *testing.T) {
+	env, _ := newTestEnvironment(t)
+	env.current = nil
+	close(env.exitedCh) // the exit handler has run and found nothing to fail
+	inv := newInvocation([]byte(`{}`), time.Hour)
+	if env.begin(inv) {
+		t.Fatal("begin() = true for an exited process")
+	}
+	select {
+	case res := <-inv.done:
+		var fe *Error
+		if !errors.As(res.err, &fe) || fe.Type != "Runtime.ExitError" {
+			t.Errorf("result error = %v; want Runtime.ExitError", res.err)
+		}
+	default:
+		t.Fatal("the invocation was left to its one-hour timeout")
+	}
+}

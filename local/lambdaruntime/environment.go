@@ -253,12 +253,10 @@ func (env *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
-	inv.started = time.Now()
+	if !env.begin(inv) {
+		return
+	}
 	deadline := inv.started.Add(inv.timeout)
-	env.mu.Lock()
-	env.current = inv
-	inv.timer = time.AfterFunc(inv.timeout, func() { env.timedOut(inv) })
-	env.mu.Unlock()
 	h := w.Header()
 	h.Set(HeaderRequestID, inv.id)
 	h.Set(HeaderDeadlineMs, strconv.FormatInt(deadline.UnixMilli(), 10))
@@ -268,6 +266,26 @@ func (env *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(inv.payload)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(inv.payload)
+}
+
+// begin makes inv the invocation in flight and starts its timeout. If the process exited as the invocation was
+// handed over, after the exit handler looked for an invocation to fail, begin fails it with the exit error
+// itself (rather than leaving it to the timeout) and reports false.
+func (env *environment) begin(inv *invocation) bool {
+	inv.started = time.Now()
+	env.mu.Lock()
+	env.current = inv
+	inv.timer = time.AfterFunc(inv.timeout, func() { env.timedOut(inv) })
+	env.mu.Unlock()
+	select {
+	case <-env.exitedCh:
+		if env.takeCurrent(inv.id) != nil {
+			inv.finish(result{err: env.exitError()})
+		}
+		return false
+	default:
+		return true
+	}
 }
 
 func (env *environment) handleResponse(w http.ResponseWriter, r *http.Request) {
