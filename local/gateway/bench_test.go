@@ -17,16 +17,7 @@ import (
 // function once directly and once through the gateway over loopback HTTP (routing, JWT verification with route
 // scopes, event building, response mapping). It reports the p50 of both and their difference.
 func BenchmarkGatewayOverhead(b *testing.B) {
-	dir := b.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/echo")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build the echo bootstrap: %v\n%s", err, out)
-	}
-	fn, err := lambdaruntime.Start(lambdaruntime.Config{Name: "echo", Dir: dir, MaxConcurrency: 1, Log: io.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = fn.Close() })
+	fn := startEcho(b, lambdaruntime.Config{MaxConcurrency: 1})
 	srv := newGateway(b, func(c *Config) {
 		c.Routes = []Route{{Key: "GET /notes/{id}", Function: fn, Authorizer: "auth", Scopes: []string{testScope}}}
 	})
@@ -73,6 +64,26 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	b.ReportMetric(float64(d.Microseconds()), "direct-p50-µs")
 	b.ReportMetric(float64(g.Microseconds()), "gateway-p50-µs")
 	b.ReportMetric(float64((g - d).Microseconds()), "overhead-p50-µs")
+}
+
+// startEcho builds testdata/echo and runs it as a function with the given configuration.
+func startEcho(tb testing.TB, cfg lambdaruntime.Config) *lambdaruntime.Function {
+	tb.Helper()
+	dir := tb.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/echo")
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("build the echo bootstrap: %v\n%s", err, out)
+	}
+	cfg.Name, cfg.Dir = "echo", dir
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	fn, err := lambdaruntime.Start(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = fn.Close() })
+	return fn
 }
 
 func p50(ds []time.Duration) time.Duration {

@@ -773,3 +773,41 @@ func TestJWKSFetchOutlivesTheClient(t *testing.T) {
 		t.Errorf("a valid token after the first client hung up = %d %s; want 201", resp.StatusCode, body)
 	}
 }
+
+// TestRealFunctionFailures runs a real bootstrap behind the gateway: a process that exits mid-invocation is a 500
+// and is replaced, one that runs past the function timeout is a 503 and is killed and replaced too.
+func TestRealFunctionFailures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a bootstrap")
+	}
+	fn := startEcho(t, lambdaruntime.Config{Timeout: time.Second, InitTimeout: time.Minute})
+	srv := newGateway(t, func(c *Config) { c.Routes = []Route{{Key: "GET /{proxy+}", Function: fn}} })
+	pid := func() int {
+		t.Helper()
+		resp, body := do(t, srv, call{method: "GET", path: "/ok"})
+		var out struct{ PID int }
+		if err := json.Unmarshal([]byte(body), &out); resp.StatusCode != 200 || err != nil {
+			t.Fatalf("GET /ok = %d %s; want 200 with the pid", resp.StatusCode, body)
+		}
+		return out.PID
+	}
+	first := pid()
+	for _, tt := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{path: "/crash", status: 500, body: `{"message":"Internal Server Error"}`},
+		{path: "/sleep", status: 503, body: `{"message":"Service Unavailable"}`},
+	} {
+		resp, body := do(t, srv, call{method: "GET", path: tt.path})
+		if resp.StatusCode != tt.status || body != tt.body {
+			t.Errorf("GET %s = %d %s; want %d %s", tt.path, resp.StatusCode, body, tt.status, tt.body)
+		}
+		next := pid()
+		if next == first {
+			t.Errorf("after GET %s the function still runs in pid %d; want a new process", tt.path, first)
+		}
+		first = next
+	}
+}
