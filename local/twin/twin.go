@@ -475,7 +475,7 @@ func (t *Twin) Close() error {
 	if t.lock != nil {
 		_ = t.lock.Close() // releases the lock
 	}
-	if len(errs) == 0 {
+	if len(errs) == 0 && t.db != nil { // nothing to report when Start failed before anything ran
 		fmt.Fprintln(t.opts.Log, "twin: stopped")
 	}
 	return errors.Join(errs...)

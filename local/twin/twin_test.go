@@ -388,3 +388,17 @@ func TestStateDirectoryHoldsOneTwin(t *testing.T) {
 	}
 	_ = again.Close()
 }
+
+func TestStartFailingEarlyStartsAndStopsNothing(t *testing.T) {
+	var log strings.Builder
+	_, err := Start(context.Background(), Options{
+		RepoDir: t.TempDir(), AssemblyDir: filepath.Join(t.TempDir(), "cdk.out"), StateDir: filepath.Join(t.TempDir(), "dev"),
+		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", Log: &log,
+	})
+	if err == nil || !strings.Contains(err.Error(), "run `npm ci`") {
+		t.Fatalf("Start without node_modules = %v; want the missing prerequisites", err)
+	}
+	if strings.Contains(log.String(), "stopped") {
+		t.Errorf("log = %q; want no \"stopped\" when nothing started", log.String())
+	}
+}
