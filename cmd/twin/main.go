@@ -23,6 +23,7 @@ func main() {
 	flag.StringVar(&opts.APIAddr, "api", twin.DefaultAPIAddr, "address of the HTTP API")
 	flag.StringVar(&opts.CognitoAddr, "cognito", twin.DefaultCognitoAddr, "address of the Cognito endpoint")
 	flag.StringVar(&opts.DynamoDBAddr, "dynamodb", twin.DefaultDynamoDBAddr, "address of DynamoDB (dynalite)")
+	flag.BoolVar(&opts.NoThrottle, "no-throttle", false, "ignore the stage's throttling (for load tests)")
 	flag.Parse()
 	if err := run(opts); err != nil {
 		fmt.Fprintln(os.Stderr, "twin:", err)

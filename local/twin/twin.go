@@ -48,6 +48,9 @@ type Options struct {
 	// Addresses to listen on; "127.0.0.1:0" picks a free port. Defaults: DefaultAPIAddr, DefaultCognitoAddr,
 	// DefaultDynamoDBAddr.
 	APIAddr, CognitoAddr, DynamoDBAddr string
+	// NoThrottle ignores the stage's throttling settings, for load tests of a stage on this machine (the deployed
+	// stage keeps them). Default: throttle as the template says.
+	NoThrottle bool
 	// Log receives what the twin does, the functions' logs, the access log and the Cognito outbox.
 	// Default: os.Stderr.
 	Log io.Writer
@@ -327,6 +330,10 @@ func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, l
 		return err
 	}
 	gcfg.Region, gcfg.AccountID = t.region, t.account
+	if t.opts.NoThrottle {
+		gcfg.Throttle = nil
+		fmt.Fprintln(t.opts.Log, "twin: throttling off (--no-throttle)")
+	}
 	gcfg.AccessLog = prefixed(t.opts.Log, "[access] ")
 	gw, err := gateway.New(gcfg)
 	if err != nil {

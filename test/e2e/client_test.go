@@ -27,19 +27,19 @@ const password = "Correct-horse-battery-42!"
 
 // env is what a client of the running twin needs.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	out     map[string]string
 	idp     *cip.Client
 	httpc   *http.Client
 	apiBase string
 }
 
-func newEnv(t *testing.T, tw *twin.Twin) *env {
+func newEnv(t testing.TB, tw *twin.Twin) *env {
 	return envFromOutputs(t, tw.Outputs())
 }
 
 // envFromOutputs is a client of the twin whose outputs.json holds out.
-func envFromOutputs(t *testing.T, out map[string]string) *env {
+func envFromOutputs(t testing.TB, out map[string]string) *env {
 	for _, k := range []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName", "Region", "CognitoEndpoint"} {
 		if out[k] == "" {
 			t.Fatalf("outputs lack %s: %v", k, out)

@@ -58,9 +58,11 @@ func run(m *testing.M) (int, error) {
 		return 1, err
 	}
 	code := m.Run()
-	if current != nil {
-		if err := current.Close(); err != nil {
-			return 1, fmt.Errorf("stop the twin: %w", err)
+	for _, tw := range []*twin.Twin{current, unthrottled.tw} {
+		if tw != nil {
+			if err := tw.Close(); err != nil {
+				return 1, fmt.Errorf("stop the twin: %w", err)
+			}
 		}
 	}
 	return code, nil
