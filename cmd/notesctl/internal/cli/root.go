@@ -41,7 +41,11 @@ type app struct {
 	timeout  time.Duration
 }
 
-// Run executes notesctl with args (without the program name) and returns the process exit code.
+// exitInterrupted is the shell's code for a command ended by Ctrl-C (128 + SIGINT), so scripts can tell it apart.
+const exitInterrupted = 130
+
+// Run executes notesctl with args (without the program name) and returns the process exit code: 0 on success,
+// exitInterrupted when ctx was cancelled (Ctrl-C), 1 otherwise.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	cmd := a.rootCmd()
@@ -53,6 +57,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	refuseUnknownSubcommands(cmd)
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "notesctl: %s\n", a.withTargetFlags(err.Error()))
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
 		return 1
 	}
 	return 0

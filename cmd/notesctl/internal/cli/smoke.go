@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -91,7 +92,7 @@ session, signs out, and deletes the users. It prints each step with its latency 
 			if err != nil {
 				return err
 			}
-			s := &smoke{target: t, acct: acct, timeout: a.timeout, api: func(tokens client.TokenSource) (*client.Client, error) {
+			s := &smoke{target: t, acct: acct, timeout: a.timeout, stderr: a.stderr, api: func(tokens client.TokenSource) (*client.Client, error) {
 				return a.apiClient(t, tokens)
 			}}
 			if !t.Local() {
@@ -109,6 +110,9 @@ session, signs out, and deletes the users. It prints each step with its latency 
 			}
 			if err := a.printSmoke(t, r); err != nil {
 				return err
+			}
+			if ctx.Err() != nil {
+				return errors.New("smoke test interrupted: see the report for what ran and what was cleaned up")
 			}
 			if r.failed {
 				return errors.New("smoke test failed: see the FAIL step in the report")
@@ -156,6 +160,7 @@ type smoke struct {
 	// api returns a notes API client for the target.
 	api     func(tokens client.TokenSource) (*client.Client, error)
 	timeout time.Duration // of one request, for the outbox
+	stderr  io.Writer     // for the note that cleanup runs after Ctrl-C
 }
 
 // userAPI is the notes API as u, with whatever tokens u holds at the time of each call.
@@ -332,6 +337,9 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 	// Cleanup runs whatever happened above, even after Ctrl-C: throwaway users must not pile up in a real pool.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	if ctx.Err() != nil {
+		fmt.Fprintln(s.stderr, "notesctl: interrupted: deleting the throwaway users (Ctrl-C again to leave them)")
+	}
 	if noteLive && alice.signedIn {
 		r.cleanup("clean up: delete note", func() (string, error) { return "", apiA.Delete(cctx, note.ID, 0) })
 	}

@@ -420,8 +420,12 @@ func TestTwinSmokeFailureCleansUp(t *testing.T) {
 
 			var stdout, stderr bytes.Buffer
 			code := cli.Run(ctx, []string{"--outputs", file, "--json", "smoke"}, strings.NewReader(""), &stdout, &stderr)
-			if code != 1 || !strings.Contains(stderr.String(), "smoke test failed") {
-				t.Fatalf("smoke = exit %d, stderr %q; want exit 1", code, stderr.String())
+			wantCode, wantErr := 1, "smoke test failed"
+			if interrupt {
+				wantCode, wantErr = 130, "interrupted: deleting the throwaway users (Ctrl-C again to leave them)"
+			}
+			if code != wantCode || !strings.Contains(stderr.String(), wantErr) {
+				t.Fatalf("smoke = exit %d, stderr %q; want exit %d and %q", code, stderr.String(), wantCode, wantErr)
 			}
 			report := decode[struct {
 				Passed bool
