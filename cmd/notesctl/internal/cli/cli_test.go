@@ -122,6 +122,25 @@ func TestStackWithoutCredentials(t *testing.T) {
 	}
 }
 
+// TestNoteTextTooLarge: text over 1 MiB from stdin or a file is refused before any request, naming where it came
+// from and the API's limit.
+func TestNoteTextTooLarge(t *testing.T) {
+	dir := isolate(t)
+	outputs := writeFile(t, filepath.Join(dir, "o.json"),
+		`{"NotesApi-dev":{"ApiUrl":"http://127.0.0.1:1/","UserPoolId":"eu-west-1_AbCdEfGhI","UserPoolClientId":"c","Region":"eu-west-1"}}`)
+	huge := strings.Repeat("a", 1<<20+1)
+	file := writeFile(t, filepath.Join(dir, "huge.md"), huge)
+	for _, tt := range []struct{ stdin, file, want string }{
+		{huge, "-", "note text in stdin is over 1 MiB: the API takes at most 64 KiB (65,536 bytes)"},
+		{"", file, "note text in " + file + " is over 1 MiB"},
+	} {
+		code, _, stderr := notesctl(t, tt.stdin, "--outputs", outputs, "notes", "create", "--file", tt.file)
+		if code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("notes create --file %s (1 MiB + 1) = exit %d, %q; want exit 1 and %q", tt.file, code, stderr, tt.want)
+		}
+	}
+}
+
 func TestUnreachableAPI(t *testing.T) {
 	dir := isolate(t)
 	local := filepath.Join(dir, ".local")

@@ -16,8 +16,8 @@ import (
 	"github.com/authnotes/authnotes/client"
 )
 
-// maxContent is read from a file or stdin at most: the API refuses bodies over 128 KiB anyway, so reading a huge
-// file whole would only waste memory before the same error.
+// maxContent is read from a file or stdin at most: the API refuses content over 64 KiB (65,536 bytes) with a clear
+// error, so reading a huge file whole would only waste memory before the same answer.
 const maxContent = 1 << 20
 
 // contentFlags are --title, --content and --file on create and edit.
@@ -45,8 +45,9 @@ func (f *contentFlags) read(cmd *cobra.Command, stdin io.Reader, in *client.Note
 		in.Content, changed = f.content, true
 	}
 	if fl.Changed("file") {
-		r := stdin
+		r, name := stdin, "stdin"
 		if f.file != "-" {
+			name = f.file
 			fh, err := os.Open(f.file)
 			if err != nil {
 				return false, fmt.Errorf("read note text: %w", err)
@@ -59,7 +60,7 @@ func (f *contentFlags) read(cmd *cobra.Command, stdin io.Reader, in *client.Note
 			return false, fmt.Errorf("read note text: %w", err)
 		}
 		if len(b) > maxContent {
-			return false, fmt.Errorf("note text in %s is over %d bytes: the API takes at most 65,536", f.file, maxContent)
+			return false, fmt.Errorf("note text in %s is over 1 MiB: the API takes at most 64 KiB (65,536 bytes)", name)
 		}
 		in.Content, changed = string(b), true
 	}

@@ -103,6 +103,9 @@ func Local(localDir, stage string) (Target, error) {
 // the file holds exactly one stack.
 func OutputsFile(path, stack string) (Target, error) {
 	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Target{}, fmt.Errorf("outputs file %s does not exist: `make deploy STAGE=<stage>` writes cdk-outputs-<stage>.json in the checkout", path)
+	}
 	if err != nil {
 		return Target{}, fmt.Errorf("read outputs file: %w", err)
 	}

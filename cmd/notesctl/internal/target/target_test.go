@@ -106,7 +106,7 @@ func TestOutputsFile(t *testing.T) {
 		{name: "missing stack", path: one, stack: "NotesApi-x", wantErr: "has no stack NotesApi-x (it has: NotesApi-dev)"},
 		{name: "empty file", path: empty, wantErr: "has no stack"},
 		{name: "not an outputs file", path: broken, wantErr: "is not a `cdk deploy --outputs-file` file"},
-		{name: "missing file", path: filepath.Join(dir, "nope.json"), wantErr: "no such file"},
+		{name: "missing file", path: filepath.Join(dir, "nope.json"), wantErr: "nope.json does not exist: `make deploy STAGE=<stage>` writes cdk-outputs-<stage>.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
