@@ -174,6 +174,25 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("completion %s = exit %d, %d bytes, stderr %q; want a script", shell, code, len(stdout), stderr)
 		}
 	}
+	// What the shell scripts ask for at each TAB (`notesctl __complete ARGS…`): candidates, then ":directive".
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--stage", ""}, "dev\nstaging\nprod\n:4\n"},
+		{[]string{"--stack", "NotesApi-"}, "NotesApi-dev\nNotesApi-staging\nNotesApi-prod\n:4\n"},
+		{[]string{"--outputs", ""}, "json\n:8\n"},                                          // files ending .json
+		{[]string{"--local-dir", ""}, ":16\n"},                                             // directories
+		{[]string{"notes", "create", "--file", ""}, ":0\n"},                                // any file
+		{[]string{"--local", "notes", "get", ""}, ":4\n"},                                  // not signed in: no IDs, no files
+		{[]string{"notes", ""}, "create\tCreate a note (--content TEXT or --file PATH)\n"}, // subcommands
+	}
+	for _, tt := range tests {
+		code, stdout, _ := notesctl(t, "", append([]string{"__complete"}, tt.args...)...)
+		if code != 0 || !strings.HasPrefix(stdout, tt.want) {
+			t.Errorf("__complete %q = exit %d, %q; want %q", tt.args, code, stdout, tt.want)
+		}
+	}
 }
 
 // silentServer accepts connections and never answers, like a firewall that swallows packets after the handshake.

@@ -29,6 +29,28 @@ func (f *contentFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.title, "title", "", "the note's title (up to 256 characters)")
 	cmd.Flags().StringVar(&f.content, "content", "", "the note's text")
 	cmd.Flags().StringVar(&f.file, "file", "", "read the note's text from a file (- for stdin)")
+	_ = cmd.MarkFlagFilename("file")
+}
+
+// completeNoteID completes a note ID argument with the signed-in user's notes (ID and title), through the cached
+// session of the target flags already typed. Without a session or a reachable API it offers nothing.
+func (a *app) completeNoteID(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	api, err := a.notesAPI(cmd.Context())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	notes, err := api.ListAll(cmd.Context(), 100)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ids := make([]cobra.Completion, 0, len(notes))
+	for _, n := range notes {
+		ids = append(ids, cobra.CompletionWithDesc(n.ID, oneLine(n.Title, 50)))
+	}
+	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
 // read applies the flags that were set to in; it reports whether any was.
@@ -195,9 +217,10 @@ func oneLine(s string, max int) string {
 
 func (a *app) notesGetCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Show one note with its version",
-		Args:  cobra.ExactArgs(1),
+		Use:               "get ID",
+		Short:             "Show one note with its version",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := a.notesAPI(cmd.Context())
 			if err != nil {
@@ -217,9 +240,10 @@ func (a *app) notesEditCmd() *cobra.Command {
 	var f contentFlags
 	var version int
 	cmd := &cobra.Command{
-		Use:   "edit ID",
-		Short: "Change a note's title and/or text; refused if someone changed it since the version read (If-Match)",
-		Args:  cobra.ExactArgs(1),
+		Use:               "edit ID",
+		Short:             "Change a note's title and/or text; refused if someone changed it since the version read (If-Match)",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, id := cmd.Context(), args[0]
 			api, err := a.notesAPI(ctx)
@@ -261,9 +285,10 @@ func (a *app) notesEditCmd() *cobra.Command {
 func (a *app) notesDeleteCmd() *cobra.Command {
 	var version int
 	cmd := &cobra.Command{
-		Use:   "delete ID",
-		Short: "Delete a note (with --version: only if it is still at that version)",
-		Args:  cobra.ExactArgs(1),
+		Use:               "delete ID",
+		Short:             "Delete a note (with --version: only if it is still at that version)",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := a.notesAPI(cmd.Context())
 			if err != nil {

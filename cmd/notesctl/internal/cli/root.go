@@ -94,8 +94,19 @@ read through CloudFormation with your AWS credentials). Sessions are cached per 
 	f.StringVar(&a.region, "region", "", "the stack's AWS region (with --stack; default: your AWS config)")
 	f.BoolVar(&a.json, "json", false, "print JSON for scripts instead of text")
 	f.DurationVar(&a.timeout, "timeout", 20*time.Second, "give up on a request to Cognito, CloudFormation or the API after this long (per attempt)")
+	_ = root.RegisterFlagCompletionFunc("stage", fixedCompletions("dev", "staging", "prod"))
+	_ = root.RegisterFlagCompletionFunc("stack", fixedCompletions("NotesApi-dev", "NotesApi-staging", "NotesApi-prod"))
+	_ = root.MarkPersistentFlagFilename("outputs", "json")
+	_ = root.MarkPersistentFlagDirname("local-dir")
 	root.AddCommand(a.signupCmd(), a.confirmCmd(), a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.notesCmd(), a.smokeCmd())
 	return root
+}
+
+// fixedCompletions completes a flag from a fixed list (the stage names the CDK app defines).
+func fixedCompletions(values ...string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // refuseUnknownSubcommands makes every command group (notes, completion) refuse an argument that names no

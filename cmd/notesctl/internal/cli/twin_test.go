@@ -259,6 +259,10 @@ func TestTwinWalkthrough(t *testing.T) {
 		t.Errorf("notes list --all = %+v; want the three notes newest first", all.Items)
 	}
 
+	// TAB after `notes get` offers the user's notes, with their titles.
+	if out := local(t, "__complete", "notes", "get", ""); !strings.Contains(out, ids[0]+"\tnote 0\n") || !strings.Contains(out, ids[2]+"\tnote 2\n") {
+		t.Errorf("__complete notes get = %q; want every note ID with its title", out)
+	}
 	out = local(t, "notes", "get", ids[0])
 	if !strings.Contains(out, "version:  1") || !strings.Contains(out, "text 0") {
 		t.Errorf("notes get = %q; want version 1 and the text", out)
