@@ -69,7 +69,9 @@ func (a *app) signupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "signup",
 		Short: "Create a user; Cognito sends a confirmation code",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local signup -u alice@example.com                 # asks for the password twice
+  NOTESCTL_PASSWORD='Correct-Horse-9!' notesctl --local signup -u alice@example.com`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			s, err := a.session(ctx)
@@ -112,7 +114,9 @@ func (a *app) confirmCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "confirm",
 		Short: "Confirm a sign-up with the emailed code (or --resend a new code)",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local confirm -u alice@example.com --code 123456
+  notesctl --local confirm -u alice@example.com --resend`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if resend == (code != "") {
@@ -149,7 +153,9 @@ func (a *app) loginCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Sign in (SRP: the password never leaves this machine) and cache the session for this target",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local login -u alice@example.com
+  notesctl --outputs cdk-outputs-dev.json login -u alice@example.com --password-auth`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			s, err := a.session(ctx)
@@ -185,9 +191,10 @@ func (a *app) loginCmd() *cobra.Command {
 
 func (a *app) logoutCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "logout",
-		Short: "Sign out everywhere (global sign-out), revoke the refresh token, and forget the cached session",
-		Args:  cobra.NoArgs,
+		Use:     "logout",
+		Short:   "Sign out everywhere (global sign-out), revoke the refresh token, and forget the cached session",
+		Example: `  notesctl --local logout`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			s, err := a.session(ctx)
@@ -232,7 +239,9 @@ func (a *app) whoamiCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show the signed-in user (asks Cognito, so it also proves the session is still valid)",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local whoami
+  notesctl --local --json whoami --show-tokens | jq -r .accessToken     # for curl -H "Authorization: Bearer …"`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			s, err := a.session(ctx)

@@ -271,3 +271,16 @@ func TestSilentEndpointsTimeOut(t *testing.T) {
 		})
 	}
 }
+
+// TestHelp: every command's --help says what it does and shows at least one example to copy.
+func TestHelp(t *testing.T) {
+	isolate(t)
+	for _, cmd := range []string{"", "signup", "confirm", "login", "logout", "whoami", "notes create", "notes list",
+		"notes get", "notes edit", "notes delete", "smoke"} {
+		args := append(strings.Fields(cmd), "--help")
+		code, stdout, stderr := notesctl(t, "", args...)
+		if code != 0 || !strings.Contains(stdout, "Examples:\n  notesctl ") || !strings.Contains(stdout, "Usage:") {
+			t.Errorf("notesctl %s --help = exit %d, stderr %q:\n%s\nwant usage and examples", cmd, code, stderr, stdout)
+		}
+	}
+}

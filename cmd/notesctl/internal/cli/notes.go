@@ -132,7 +132,10 @@ func (a *app) notesCreateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a note (--content TEXT or --file PATH)",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local notes create --title first --content hello
+  notesctl --local notes create --title README --file README.md
+  echo hello | notesctl --local notes create --file -`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var in client.NoteInput
 			if _, err := f.read(cmd, a.stdin, &in); err != nil {
@@ -163,7 +166,9 @@ func (a *app) notesListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List your notes, newest first, one page at a time (--all for every page)",
-		Args:  cobra.NoArgs,
+		Example: `  notesctl --local notes list --limit 5
+  notesctl --local --json notes list --all | jq -r '.items[].noteId'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if all && cursor != "" {
 				return errors.New("pass --all or --cursor, not both")
@@ -219,6 +224,7 @@ func (a *app) notesGetCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:               "get ID",
 		Short:             "Show one note with its version",
+		Example:           `  notesctl --local notes get 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -240,8 +246,10 @@ func (a *app) notesEditCmd() *cobra.Command {
 	var f contentFlags
 	var version int
 	cmd := &cobra.Command{
-		Use:               "edit ID",
-		Short:             "Change a note's title and/or text; refused if someone changed it since the version read (If-Match)",
+		Use:   "edit ID",
+		Short: "Change a note's title and/or text; refused if someone changed it since the version read (If-Match)",
+		Example: `  notesctl --local notes edit 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R --title "renamed"
+  notesctl --local notes edit 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R --file draft.md --version 3   # only if still at version 3`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -287,6 +295,7 @@ func (a *app) notesDeleteCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "delete ID",
 		Short:             "Delete a note (with --version: only if it is still at that version)",
+		Example:           `  notesctl --local notes delete 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {

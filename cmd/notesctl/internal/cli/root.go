@@ -82,6 +82,10 @@ func (a *app) rootCmd() *cobra.Command {
 		Long: `notesctl talks to one authnotes stack: the local twin (--local, started by ` + "`make local`" + `),
 a deployment's outputs file (--outputs cdk-outputs-dev.json), or a deployed stack (--stack NotesApi-dev --region R,
 read through CloudFormation with your AWS credentials). Sessions are cached per target in your config directory.`,
+		Example: `  notesctl --local signup -u alice@example.com      # then confirm with the code, then login
+  notesctl --local notes list
+  notesctl --outputs cdk-outputs-dev.json smoke
+  notesctl --stack NotesApi-dev --region eu-west-1 --json smoke`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

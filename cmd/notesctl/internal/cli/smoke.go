@@ -81,6 +81,9 @@ func (a *app) smokeCmd() *cobra.Command {
 with AdminConfirmSignUp, which needs AWS credentials allowed to call it on the pool), signs in with SRP, creates,
 lists, reads, edits (If-Match) and deletes a note, checks a second user cannot see or change it, refreshes the
 session, signs out, and deletes the users. It prints each step with its latency and exits 0 only if all pass.`,
+		Example: `  notesctl --local smoke
+  notesctl --stack NotesApi-dev --region eu-west-1 smoke
+  notesctl --outputs cdk-outputs-dev.json --json smoke     # for CI: exit code 0 only if every step passed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
