@@ -3,13 +3,18 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/cli"
 	"github.com/authnotes/authnotes/cmd/notesctl/internal/fakecfn"
@@ -282,5 +287,40 @@ func TestHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "Examples:\n  notesctl ") || !strings.Contains(stdout, "Usage:") {
 			t.Errorf("notesctl %s --help = exit %d, stderr %q:\n%s\nwant usage and examples", cmd, code, stderr, stdout)
 		}
+	}
+}
+
+// TestEditSendsTheVersionItRead: `notes edit` without --version still sends If-Match with the version it just read,
+// so a change made between its read and its write is refused rather than overwritten; --version overrides it.
+func TestEditSendsTheVersionItRead(t *testing.T) {
+	dir := isolate(t)
+	var mu sync.Mutex
+	var ifMatch []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			ifMatch = append(ifMatch, r.Header.Get("If-Match"))
+			mu.Unlock()
+		}
+		w.Header().Set("ETag", `"7"`)
+		io.WriteString(w, `{"noteId":"01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R","title":"t","content":"c","version":7}`)
+	}))
+	t.Cleanup(api.Close)
+	outputs := writeFile(t, filepath.Join(dir, "o.json"),
+		`{"NotesApi-dev":{"ApiUrl":"`+api.URL+`/","UserPoolId":"eu-west-1_AbCdEfGhI","UserPoolClientId":"c","Region":"eu-west-1"}}`)
+	cache := tokencache.New(filepath.Join(dir, "config"))
+	if err := cache.Save("stack-NotesApi-dev-eu-west-1", tokencache.Tokens{AccessToken: "a", RefreshToken: "r", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--content", "new"}, {"--content", "new", "--version", "5"}} {
+		if code, _, stderr := notesctl(t, "", append([]string{"--outputs", outputs, "notes", "edit", "01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R"}, args...)...); code != 0 {
+			t.Fatalf("notes edit %v = exit %d, %q", args, code, stderr)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{`"7"`, `"5"`}, ifMatch); diff != "" {
+		t.Errorf("If-Match sent by notes edit (-want +got):\n%s", diff)
 	}
 }

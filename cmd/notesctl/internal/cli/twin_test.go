@@ -545,3 +545,40 @@ func TestTwinLogoutOddCaches(t *testing.T) {
 		localFails(t, "not signed in", "notes", "list")
 	}
 }
+
+// TestTwinJSONEverywhere: with --json every command prints one JSON document a script can parse, and nothing else.
+func TestTwinJSONEverywhere(t *testing.T) {
+	localTwin(t)
+	isolate(t)
+	const user = "json@example.com"
+	t.Setenv("NOTESCTL_PASSWORD", "Json-everywhere-9!")
+	cognito := localOutputs(t)["CognitoEndpoint"]
+	js := func(wantKey string, args ...string) map[string]any {
+		t.Helper()
+		v := decode[map[string]any](t, local(t, append([]string{"--json"}, args...)...))
+		if _, ok := v[wantKey]; !ok {
+			t.Errorf("notesctl --json %s = %v; want key %q", strings.Join(args, " "), v, wantKey)
+		}
+		return v
+	}
+	if v := js("confirmed", "signup", "-u", user); v["confirmed"] != false || v["codeDestination"] == "" {
+		t.Errorf("signup --json = %v; want unconfirmed with a code destination", v)
+	}
+	js("codeDestination", "confirm", "-u", user, "--resend")
+	code, err := outbox.LatestCode(context.Background(), cognito, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js("confirmed", "confirm", "-u", user, "--code", code)
+	js("expiresAt", "login", "-u", user)
+	js("attributes", "whoami")
+	id, _ := js("noteId", "notes", "create", "--content", "c")["noteId"].(string)
+	js("items", "notes", "list")
+	js("version", "notes", "get", id)
+	js("version", "notes", "edit", id, "--title", "t")
+	if v := js("deleted", "notes", "delete", id); v["noteId"] != id {
+		t.Errorf("delete --json = %v; want the note ID", v)
+	}
+	js("signedOut", "logout")
+	js("signedOut", "logout")
+}
