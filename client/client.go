@@ -180,6 +180,10 @@ func (c *Client) ListAll(ctx context.Context, limit int) ([]Note, error) {
 		if p.NextCursor == "" {
 			return all, nil
 		}
+		// A cursor handed back unchanged would page forever.
+		if p.NextCursor == opts.Cursor {
+			return all, fmt.Errorf("list notes: the API returned cursor %q again", p.NextCursor)
+		}
 		opts.Cursor = p.NextCursor
 	}
 }

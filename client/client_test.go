@@ -246,6 +246,19 @@ func TestListAllFollowsCursor(t *testing.T) {
 	}
 }
 
+func TestListAllStopsOnARepeatedCursor(t *testing.T) {
+	calls := 0
+	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		json.NewEncoder(w).Encode(client.Page{Items: []client.Note{{ID: "n"}}, NextCursor: "same"})
+	})
+	c := newClient(t, srv, "")
+	notes, err := c.ListAll(context.Background(), 0)
+	if err == nil || !strings.Contains(err.Error(), `returned cursor "same" again`) || calls != 2 || len(notes) != 2 {
+		t.Errorf("ListAll with a stuck cursor = %d notes, %v after %d calls; want an error after 2 calls", len(notes), err, calls)
+	}
+}
+
 func TestTokenSourceAskedPerCall(t *testing.T) {
 	f := &fakeAPI{status: 200, body: `{"items":[]}`}
 	srv := httptest.NewServer(f)
