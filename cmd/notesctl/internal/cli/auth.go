@@ -258,11 +258,17 @@ func (a *app) whoamiCmd() *cobra.Command {
 			}
 			out := map[string]any{"username": u.Username, "attributes": u.Attributes, "expiresAt": t.ExpiresAt, "target": s.target.Key}
 			var b strings.Builder
-			fmt.Fprintf(&b, "user:     %s\nsub:      %s\n", u.Username, u.Attributes["sub"])
-			if e := u.Attributes["email"]; e != "" {
-				fmt.Fprintf(&b, "email:    %s (verified: %s)\n", e, u.Attributes["email_verified"])
+			fmt.Fprintf(&b, "signed in as:  %s\n", t.Username)
+			// In a pool that signs in by email, Cognito's user name is the sub: printing it twice would only puzzle.
+			if u.Username != u.Attributes["sub"] && u.Username != t.Username {
+				fmt.Fprintf(&b, "user name:     %s\n", u.Username)
 			}
-			fmt.Fprintf(&b, "target:   %s (%s)\nexpires:  %s\n", s.target.Key, s.target.ApiURL, t.ExpiresAt.Local().Format(time.RFC3339))
+			fmt.Fprintf(&b, "sub:           %s\n", u.Attributes["sub"])
+			if e := u.Attributes["email"]; e != "" {
+				fmt.Fprintf(&b, "email:         %s (verified: %s)\n", e, u.Attributes["email_verified"])
+			}
+			fmt.Fprintf(&b, "target:        %s (%s)\nsession:       access token valid until %s, refreshed automatically\n",
+				s.target.Key, s.target.ApiURL, t.ExpiresAt.Local().Format(time.RFC3339))
 			if showTokens {
 				out["idToken"], out["accessToken"], out["refreshToken"] = t.IDToken, t.AccessToken, t.RefreshToken
 				fmt.Fprintf(&b, "id token:      %s\naccess token:  %s\nrefresh token: %s\n", t.IDToken, t.AccessToken, t.RefreshToken)

@@ -227,8 +227,12 @@ func TestTwinWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := local(t, "whoami"); strings.Contains(out, session.AccessToken) || strings.Contains(out, session.RefreshToken) {
+	out = local(t, "whoami")
+	if strings.Contains(out, session.AccessToken) || strings.Contains(out, session.RefreshToken) {
 		t.Error("whoami printed a token without --show-tokens")
+	}
+	if !strings.Contains(out, "signed in as:  "+user+"\n") || strings.Contains(out, "user name:") || !strings.Contains(out, "target:        local-dev") {
+		t.Errorf("whoami =\n%s\nwant the sign-in name and the target, and no user name repeating the sub", out)
 	}
 	if out := local(t, "whoami", "--show-tokens"); !strings.Contains(out, session.AccessToken) {
 		t.Error("whoami --show-tokens did not print the access token")
