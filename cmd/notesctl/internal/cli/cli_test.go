@@ -255,7 +255,7 @@ func TestSilentEndpointsTimeOut(t *testing.T) {
 	}{
 		{"login", nil, []string{"--local", "--local-dir", local, "login", "-u", "a@example.com", "--password", "p"}, "Cognito did not answer in time"},
 		{"refresh", &expired, []string{"--local", "--local-dir", local, "notes", "list"}, "Cognito did not answer in time"},
-		{"api", &fresh, []string{"--local", "--local-dir", local, "notes", "list"}, "Client.Timeout exceeded"},
+		{"api", &fresh, []string{"--local", "--local-dir", local, "notes", "list"}, "the API did not answer in time"},
 		{"smoke", nil, []string{"--local", "--local-dir", local, "smoke"}, "smoke test failed"},
 		{"stack", nil, []string{"--stack", "NotesApi-dev", "--region", "eu-west-1", "whoami"}, "CloudFormation did not answer in time"},
 	}

@@ -94,6 +94,8 @@ func explainAPI(err error, id string) error {
 	var e *client.Error
 	var ue *url.Error
 	switch {
+	case errors.As(err, &ue) && ue.Timeout():
+		return fmt.Errorf("the API did not answer in time (%w): check the target and your network, or raise --timeout", err)
 	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
 		return fmt.Errorf("cannot reach the API (%w): check the target (with --local: is `make local` running?)", err)
 	case errors.Is(err, client.ErrUnauthorized):
