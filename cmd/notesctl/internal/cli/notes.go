@@ -203,7 +203,11 @@ func (a *app) notesListCmd() *cobra.Command {
 				tw.Flush()
 			}
 			if page.NextCursor != "" {
-				fmt.Fprintf(&b, "More: notesctl %s notes list --cursor %s (or --all)\n", a.targetArgs(), page.NextCursor)
+				more := "notes list"
+				if limit != 0 {
+					more += fmt.Sprintf(" --limit %d", limit)
+				}
+				fmt.Fprintf(&b, "More: notesctl %s %s --cursor %s (or --all)\n", a.targetArgs(), more, page.NextCursor)
 			}
 			return a.print(page, b.String())
 		},

@@ -247,7 +247,7 @@ func TestTwinWalkthrough(t *testing.T) {
 		ids = append(ids, n.NoteID)
 	}
 	out = local(t, "notes", "list", "--limit", "2")
-	if !strings.Contains(out, ids[2]) || !strings.Contains(out, ids[1]) || strings.Contains(out, ids[0]) || !strings.Contains(out, "More: notesctl --local --local-dir "+localDir+" notes list --cursor ") {
+	if !strings.Contains(out, ids[2]) || !strings.Contains(out, ids[1]) || strings.Contains(out, ids[0]) || !strings.Contains(out, "More: notesctl --local --local-dir "+localDir+" notes list --limit 2 --cursor ") {
 		t.Errorf("notes list --limit 2 =\n%s\nwant the two newest and a cursor hint", out)
 	}
 	page := decode[struct {
