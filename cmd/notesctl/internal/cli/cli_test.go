@@ -97,7 +97,9 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"create needs text", []string{"--outputs", outputs, "notes", "create", "--title", "t"}, "a note needs text"},
 		{"content and file", []string{"--outputs", outputs, "notes", "create", "--content", "c", "--file", "-"}, "pass --content or --file, not both"},
 		{"list all and cursor", []string{"--outputs", outputs, "notes", "list", "--all", "--cursor", "x"}, "pass --all or --cursor, not both"},
-		{"get needs an id", []string{"--outputs", outputs, "notes", "get"}, "accepts 1 arg(s), received 0"},
+		{"get needs an id", []string{"--outputs", outputs, "notes", "get"}, "accepts 1 arg(s), received 0: the note ID (from `notesctl --outputs " + outputs + " notes list`)"},
+		{"get with an empty id", []string{"--outputs", outputs, "notes", "get", ""}, "the note ID is empty"},
+		{"delete with a blank id", []string{"--outputs", outputs, "notes", "delete", " "}, "the note ID is empty"},
 		{"mistyped notes command", []string{"--outputs", outputs, "notes", "show", "01J"}, `unknown command "show" for "notesctl notes"`},
 		{"unknown shell", []string{"completion", "tcsh"}, `unknown command "tcsh" for "notesctl completion"`},
 	}

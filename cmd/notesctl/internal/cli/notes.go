@@ -32,6 +32,18 @@ func (f *contentFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagFilename("file")
 }
 
+// noteIDArg wants exactly one argument, and a non-empty one: `notes get ""` would otherwise ask for GET /notes/,
+// a route that does not exist, and the user would read a bare 404.
+func noteIDArg(cmd *cobra.Command, args []string) error {
+	if err := cobra.ExactArgs(1)(cmd, args); err != nil {
+		return fmt.Errorf("%w: the note ID (from `notesctl notes list`)", err)
+	}
+	if strings.TrimSpace(args[0]) == "" {
+		return errors.New("the note ID is empty: pass one from `notesctl notes list`")
+	}
+	return nil
+}
+
 // completeNoteID completes a note ID argument with the signed-in user's notes (ID and title), through the cached
 // session of the target flags already typed. Without a session or a reachable API it offers nothing.
 func (a *app) completeNoteID(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -231,7 +243,7 @@ func (a *app) notesGetCmd() *cobra.Command {
 		Use:               "get ID",
 		Short:             "Show one note with its version",
 		Example:           `  notesctl --local notes get 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R`,
-		Args:              cobra.ExactArgs(1),
+		Args:              noteIDArg,
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := a.notesAPI(cmd.Context())
@@ -256,7 +268,7 @@ func (a *app) notesEditCmd() *cobra.Command {
 		Short: "Change a note's title and/or text; refused if someone changed it since the version read (If-Match)",
 		Example: `  notesctl --local notes edit 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R --title "renamed"
   notesctl --local notes edit 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R --file draft.md --version 3   # only if still at version 3`,
-		Args:              cobra.ExactArgs(1),
+		Args:              noteIDArg,
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, id := cmd.Context(), args[0]
@@ -302,7 +314,7 @@ func (a *app) notesDeleteCmd() *cobra.Command {
 		Use:               "delete ID",
 		Short:             "Delete a note (with --version: only if it is still at that version)",
 		Example:           `  notesctl --local notes delete 01JD7Q6R0Z8XKJ3Y4M5N6P7Q8R`,
-		Args:              cobra.ExactArgs(1),
+		Args:              noteIDArg,
 		ValidArgsFunction: a.completeNoteID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := a.notesAPI(cmd.Context())
