@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -53,10 +54,26 @@ func NewIdentityProvider(ctx context.Context, region, endpoint string, timeout t
 	}
 	return cip.NewFromConfig(cfg, func(o *cip.Options) {
 		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(timeout)
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.Retryables = append([]retry.IsErrorRetryable{attemptLimitIsFinal{}}, so.Retryables...)
+		})
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	}), nil
+}
+
+// attemptLimitIsFinal stops the SDK from retrying Cognito's LimitExceededException, which it takes for throttling:
+// for Cognito it means "too many wrong codes or attempts", a retry only counts as one more, and the twin (like
+// Cognito) spends a code after five wrong ones, so the retry turned the answer into a misleading "code expired".
+type attemptLimitIsFinal struct{}
+
+func (attemptLimitIsFinal) IsErrorRetryable(err error) aws.Ternary {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "LimitExceededException" {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
 
 func (a *Account) now() time.Time {
@@ -260,6 +277,10 @@ func Explain(op string, err error) error {
 		}
 	case "LimitExceededException", "TooManyRequestsException", "TooManyFailedAttemptsException":
 		hint = "too many attempts (" + msg + "): wait a while and try again"
+		if op == "confirm" {
+			// Too many wrong codes also spend the code: the right one will not work afterwards either.
+			hint += ", with a new code from `notesctl confirm -u <you> --resend`"
+		}
 	case "PasswordResetRequiredException":
 		hint = "Cognito requires a password reset for this user: reset it from an app, then log in"
 	}

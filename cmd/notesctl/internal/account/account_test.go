@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -33,7 +38,7 @@ func TestExplain(t *testing.T) {
 		{&types.NotAuthorizedException{Message: msg("Password attempts exceeded")}, "too many failed sign-ins (Password attempts exceeded): Cognito refuses this user, even with the right password, for a while (up to 15 minutes): wait, then try again"},
 		{&types.InvalidParameterException{Message: msg("User is already confirmed.")}, "confirm: already confirmed: run `notesctl login -u <you>`"},
 		{&types.InvalidParameterException{Message: msg("Username should be an email.")}, "confirm: InvalidParameterException: Username should be an email."},
-		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "wait a while and try again"},
+		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "confirm: too many attempts (Attempt limit exceeded, please try after some time.): wait a while and try again, with a new code from `notesctl confirm -u <you> --resend`"},
 		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: InternalErrorException: boom"},
 		{errors.New("boom"), "confirm: srp sign-in: boom"},
 		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "confirm: cannot reach Cognito (srp sign-in: dial tcp: connection refused): check the target"},
@@ -74,5 +79,39 @@ func TestLoginPasswordNotAllowed(t *testing.T) {
 	}
 	if idp.got == nil || idp.got.AuthFlow != types.AuthFlowTypeUserPasswordAuth || idp.got.AuthParameters["USERNAME"] != "a@example.com" {
 		t.Errorf("InitiateAuth input = %+v; want USER_PASSWORD_AUTH for the user", idp.got)
+	}
+}
+
+// TestAttemptLimitNotRetried: Cognito's LimitExceededException (too many wrong codes) reaches the user after one
+// request; the SDK would retry it as throttling, which counts as more attempts. A real throttle is still retried.
+func TestAttemptLimitNotRetried(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, tt := range []struct {
+		code      string
+		wantCalls int
+	}{
+		{"LimitExceededException", 1},
+		{"TooManyRequestsException", 3},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"__type":"%s","message":"Attempt limit exceeded, please try after some time."}`, tt.code)
+			}))
+			t.Cleanup(srv.Close)
+			idp, err := account.NewIdentityProvider(context.Background(), "us-east-1", srv.URL, 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &account.Account{IDP: idp, PoolID: "us-east-1_AbCdEfGhI", ClientID: "c"}
+			err = a.Confirm(context.Background(), "a@example.com", "000000")
+			if err == nil || !strings.Contains(err.Error(), "too many attempts") || int(calls.Load()) != tt.wantCalls {
+				t.Errorf("Confirm against %s = %v after %d requests; want too many attempts after %d", tt.code, err, calls.Load(), tt.wantCalls)
+			}
+		})
 	}
 }

@@ -480,9 +480,11 @@ func TestTwinMistakes(t *testing.T) {
 		wrong = "111111"
 	}
 	localFails(t, "wrong confirmation code: check the latest one, or run `notesctl --local --local-dir "+localDir+" confirm -u <you> --resend`", "confirm", "-u", user, "--code", wrong)
-	for range 4 {
+	for range 3 {
 		notesctl(t, "", "--local", "--local-dir", localDir, "confirm", "-u", user, "--code", wrong)
 	}
+	localFails(t, "too many attempts (Attempt limit exceeded, please try after some time.): wait a while and try again, with a new code from `notesctl --local --local-dir "+localDir+" confirm -u <you> --resend`",
+		"confirm", "-u", user, "--code", wrong)
 	// Five wrong codes spend the code, as Cognito does: the right one is then refused as expired.
 	localFails(t, "confirmation code expired: run `notesctl --local --local-dir "+localDir+" confirm -u <you> --resend`", "confirm", "-u", user, "--code", code)
 	local(t, "confirm", "-u", user, "--resend")
