@@ -226,7 +226,7 @@ func (a *app) logoutCmd() *cobra.Command {
 			// NotAuthorized means the token was already dead: signed out elsewhere, expired or revoked.
 			for _, e := range []error{global, revoke} {
 				if e != nil && !errors.As(e, &na) {
-					return fmt.Errorf("forgot the local session, but signing out at Cognito failed: %w", e)
+					return fmt.Errorf("forgot the local session, but signing out at Cognito failed (%w): once it is reachable, run `notesctl login -u <you>`, then `notesctl logout` (its global sign-out ends every session)", e)
 				}
 			}
 			return a.print(map[string]bool{"signedOut": true}, "Signed out.")

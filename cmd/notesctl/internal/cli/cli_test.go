@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -160,6 +161,15 @@ func TestUnreachableAPI(t *testing.T) {
 	code, _, stderr := notesctl(t, "", "--local", "--local-dir", local, "notes", "list")
 	if code != 1 || !strings.Contains(stderr, "cannot reach the API") || !strings.Contains(stderr, "make local") {
 		t.Errorf("notes list against a closed port = exit %d, %q; want the cannot-reach hint", code, stderr)
+	}
+
+	// logout forgets the session even so, and says how to end it at Cognito later.
+	code, _, stderr = notesctl(t, "", "--local", "--local-dir", local, "logout")
+	if code != 1 || !strings.Contains(stderr, "signing out at Cognito failed") || !strings.Contains(stderr, "then `notesctl --local --local-dir "+local+" logout` (its global sign-out ends every session)") {
+		t.Errorf("logout with Cognito down = exit %d, %q; want the failure and how to sign out later", code, stderr)
+	}
+	if _, err := cache.Load("local-dev"); !errors.Is(err, tokencache.ErrNotSignedIn) {
+		t.Errorf("session after logout with Cognito down: %v; want it forgotten", err)
 	}
 }
 
