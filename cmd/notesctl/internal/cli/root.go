@@ -153,7 +153,11 @@ func (a *app) target(ctx context.Context) (target.Target, error) {
 			return target.Target{}, fmt.Errorf("no region for stack %s: pass --region or set AWS_REGION", a.stack)
 		}
 		// Asked first, so a machine without credentials gets that said, not a DescribeStacks error chain.
-		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		err = errors.New("no credentials provider")
+		if cfg.Credentials != nil {
+			_, err = cfg.Credentials.Retrieve(ctx)
+		}
+		if err != nil {
 			return target.Target{}, fmt.Errorf("no AWS credentials to read stack %s (%w): configure them (`aws configure`, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or pass --outputs FILE, which needs none", a.stack, err)
 		}
 		cfn := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.HTTPClient = a.awsHTTP() })
