@@ -80,6 +80,10 @@ func Local(localDir, stage string) (Target, error) {
 	p := filepath.Join(localDir, stage, "outputs.json")
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
+		// --local-dir .local/dev is an easy slip for --local-dir .local: say so rather than ask to start the twin.
+		if _, serr := os.Stat(filepath.Join(localDir, "outputs.json")); serr == nil {
+			return Target{}, fmt.Errorf("%s is the state folder of one stage: pass its parent, --local-dir %s (and --stage %s)", localDir, filepath.Dir(localDir), filepath.Base(localDir))
+		}
 		return Target{}, fmt.Errorf("%s does not exist: start the twin with `make local STAGE=%s` and wait for it to print its endpoints", p, stage)
 	}
 	if err != nil {

@@ -75,6 +75,11 @@ func TestLocal(t *testing.T) {
 			t.Errorf("Local(%s) = %v; want an error containing %q", stage, err, wantErr)
 		}
 	}
+	stageDir := filepath.Join(local, "dev")
+	wantErr := stageDir + " is the state folder of one stage: pass its parent, --local-dir " + local + " (and --stage dev)"
+	if _, err := target.Local(stageDir, "dev"); err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("Local(%s, dev) = %v; want %q", stageDir, err, wantErr)
+	}
 }
 
 func TestOutputsFile(t *testing.T) {
