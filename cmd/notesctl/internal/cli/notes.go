@@ -60,7 +60,7 @@ func (a *app) completeNoteID(cmd *cobra.Command, args []string, _ string) ([]cob
 	}
 	ids := make([]cobra.Completion, 0, len(notes))
 	for _, n := range notes {
-		ids = append(ids, cobra.CompletionWithDesc(n.ID, oneLine(n.Title, 50)))
+		ids = append(ids, cobra.CompletionWithDesc(n.ID, label(n)))
 	}
 	return ids, cobra.ShellCompDirectiveNoFileComp
 }
@@ -210,7 +210,7 @@ func (a *app) notesListCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tUPDATED\tVERSION\tTITLE")
 				for _, n := range page.Items {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", n.ID, n.UpdatedAt.Local().Format(time.DateTime), n.Version, oneLine(n.Title, 50))
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", n.ID, n.UpdatedAt.Local().Format(time.DateTime), n.Version, label(n))
 				}
 				tw.Flush()
 			}
@@ -228,6 +228,15 @@ func (a *app) notesListCmd() *cobra.Command {
 	cmd.Flags().StringVar(&cursor, "cursor", "", "the page after this cursor (printed by the previous page)")
 	cmd.Flags().BoolVar(&all, "all", false, "page through every note")
 	return cmd
+}
+
+// label names a note in a list: its title, or else the start of its text in quotes (a note made with only
+// --content, as the login hint suggests, would otherwise show as a blank).
+func label(n client.Note) string {
+	if t := oneLine(n.Title, 50); t != "" {
+		return t
+	}
+	return `"` + oneLine(n.Content, 48) + `"`
 }
 
 func oneLine(s string, max int) string {

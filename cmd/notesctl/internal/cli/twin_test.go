@@ -585,6 +585,11 @@ func TestTwinJSONEverywhere(t *testing.T) {
 	if v := js("deleted", "notes", "delete", id); v["noteId"] != id {
 		t.Errorf("delete --json = %v; want the note ID", v)
 	}
+	// In text, a note without a title is listed by the start of its text.
+	local(t, "notes", "create", "--content", "no title here,\njust text")
+	if out := local(t, "notes", "list"); !strings.Contains(out, `  "no title here, just text"`+"\n") {
+		t.Errorf("notes list =\n%s\nwant the untitled note shown by its text", out)
+	}
 	js("signedOut", "logout")
 	js("signedOut", "logout")
 }
