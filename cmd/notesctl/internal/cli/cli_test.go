@@ -101,6 +101,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"get needs an id", []string{"--outputs", outputs, "notes", "get"}, "accepts 1 arg(s), received 0: the note ID (from `notesctl --outputs " + outputs + " notes list`)"},
 		{"get with an empty id", []string{"--outputs", outputs, "notes", "get", ""}, "the note ID is empty"},
 		{"delete with a blank id", []string{"--outputs", outputs, "notes", "delete", " "}, "the note ID is empty"},
+		{"no timeout", []string{"--outputs", outputs, "--timeout", "0s", "whoami"}, "--timeout 0s: want a positive duration"},
 		{"mistyped notes command", []string{"--outputs", outputs, "notes", "show", "01J"}, `unknown command "show" for "notesctl notes"`},
 		{"unknown shell", []string{"completion", "tcsh"}, `unknown command "tcsh" for "notesctl completion"`},
 	}

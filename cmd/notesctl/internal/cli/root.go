@@ -88,6 +88,12 @@ read through CloudFormation with your AWS credentials). Sessions are cached per 
   notesctl --stack NotesApi-dev --region eu-west-1 --json smoke`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if a.timeout <= 0 {
+				return fmt.Errorf("--timeout %s: want a positive duration, such as 20s or 1m", a.timeout)
+			}
+			return nil
+		},
 	}
 	f := root.PersistentFlags()
 	f.BoolVar(&a.local, "local", false, "use the local twin started by 'make local' (reads .local/<stage>/outputs.json)")
