@@ -340,7 +340,7 @@ func (s *smoke) run(ctx context.Context) (*smokeRun, error) {
 	// Cleanup runs whatever happened above, even after Ctrl-C: throwaway users must not pile up in a real pool.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && (alice.signedUp || bob.signedUp) {
 		fmt.Fprintln(s.stderr, "notesctl: interrupted: deleting the throwaway users (Ctrl-C again to leave them)")
 	}
 	if noteLive && alice.signedIn {
