@@ -237,7 +237,7 @@ func Explain(op string, err error) error {
 	case errors.As(err, &timeout) && timeout.Timeout():
 		return fmt.Errorf("%s: Cognito did not answer in time (%w): check the target and your network, or raise --timeout", op, err)
 	case errors.As(err, &netErr):
-		return fmt.Errorf("%s: cannot reach Cognito (%w): check the target (with --local: is `make local` running?)", op, err)
+		return fmt.Errorf("%s: cannot reach Cognito (%w): check the target and your network", op, err)
 	case !errors.As(err, &apiErr):
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -41,7 +41,7 @@ func TestExplain(t *testing.T) {
 		{&types.LimitExceededException{Message: msg("Attempt limit exceeded, please try after some time.")}, "confirm: too many attempts (Attempt limit exceeded, please try after some time.): wait a while and try again, with a new code from `notesctl confirm -u <you> --resend`"},
 		{&smithy.GenericAPIError{Code: "InternalErrorException", Message: "boom"}, "confirm: InternalErrorException: boom"},
 		{errors.New("boom"), "confirm: srp sign-in: boom"},
-		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "confirm: cannot reach Cognito (srp sign-in: dial tcp: connection refused): check the target"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "confirm: cannot reach Cognito (srp sign-in: dial tcp: connection refused): check the target and your network"},
 	}
 	for _, tt := range tests {
 		wrapped := fmt.Errorf("srp sign-in: %w", tt.err)

@@ -160,8 +160,20 @@ func TestUnreachableAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := notesctl(t, "", "--local", "--local-dir", local, "notes", "list")
-	if code != 1 || !strings.Contains(stderr, "cannot reach the API") || !strings.Contains(stderr, "make local") {
+	if code != 1 || !strings.Contains(stderr, "cannot reach the API") || !strings.HasSuffix(stderr, "check the target and your network; is `make local` running?\n") {
 		t.Errorf("notes list against a closed port = exit %d, %q; want the cannot-reach hint", code, stderr)
+	}
+	code, _, stderr = notesctl(t, "", "--local", "--local-dir", local, "login", "-u", "a@example.com", "--password", "p")
+	if code != 1 || !strings.Contains(stderr, "sign in: cannot reach Cognito") || !strings.HasSuffix(stderr, "; is `make local` running?\n") {
+		t.Errorf("login against a closed port = exit %d, %q; want the cannot-reach hint", code, stderr)
+	}
+	// An AWS target has no twin to start.
+	outputs := writeFile(t, filepath.Join(dir, "o.json"),
+		`{"NotesApi-dev":{"ApiUrl":"http://127.0.0.1:1/","UserPoolId":"us-east-1_AbCdEfGhI","UserPoolClientId":"c","Region":"us-east-1"}}`)
+	t.Setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "http://127.0.0.1:1")
+	code, _, stderr = notesctl(t, "", "--outputs", outputs, "login", "-u", "a@example.com", "--password", "p")
+	if code != 1 || !strings.Contains(stderr, "cannot reach Cognito") || strings.Contains(stderr, "make local") {
+		t.Errorf("login against a closed port (AWS target) = exit %d, %q; want the cannot-reach hint without make local", code, stderr)
 	}
 
 	// logout forgets the session even so, and says how to end it at Cognito later.

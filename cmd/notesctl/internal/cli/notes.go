@@ -109,7 +109,7 @@ func explainAPI(err error, id string) error {
 	case errors.As(err, &ue) && ue.Timeout():
 		return fmt.Errorf("the API did not answer in time (%w): check the target and your network, or raise --timeout", err)
 	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
-		return fmt.Errorf("cannot reach the API (%w): check the target (with --local: is `make local` running?)", err)
+		return fmt.Errorf("cannot reach the API (%w): check the target and your network", err)
 	case errors.Is(err, client.ErrUnauthorized):
 		return fmt.Errorf("the API refused the session (%w): run `notesctl login -u <you>`", err)
 	case errors.Is(err, client.ErrForbidden):

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -56,7 +57,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd.InitDefaultCompletionCmd() // after SetOut: the completion commands keep the writer they were made with
 	refuseUnknownSubcommands(cmd)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "notesctl: %s\n", a.withTargetFlags(err.Error()))
+		msg := a.withTargetFlags(err.Error())
+		var netErr *net.OpError
+		if a.local && errors.As(err, &netErr) && !netErr.Timeout() {
+			// Nothing listens where the twin's outputs point: almost always a twin that is no longer running.
+			msg += "; is `make local` running?"
+		}
+		fmt.Fprintf(stderr, "notesctl: %s\n", msg)
 		if ctx.Err() != nil {
 			return exitInterrupted
 		}
