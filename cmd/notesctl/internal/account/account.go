@@ -263,6 +263,8 @@ func Explain(op string, err error) error {
 			hint = "incorrect username or password"
 		case strings.Contains(lower, "current status is confirmed"):
 			hint = "already confirmed: run `notesctl login -u <you>`"
+		case strings.Contains(lower, "signup is not permitted"):
+			hint = "this user pool does not allow self sign-up (" + msg + "): an administrator creates users, e.g. `aws cognito-idp admin-create-user`"
 		case strings.Contains(lower, "attempts exceeded"):
 			// Cognito's lockout: even the right password is refused until it ends, so "log in again" would mislead.
 			hint = "too many failed sign-ins (" + msg + "): Cognito refuses this user, even with the right password, for a while (up to 15 minutes): wait, then try again"

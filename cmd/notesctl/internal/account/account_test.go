@@ -35,6 +35,7 @@ func TestExplain(t *testing.T) {
 		{&types.NotAuthorizedException{Message: msg("Incorrect username or password.")}, "confirm: incorrect username or password"},
 		{&types.NotAuthorizedException{Message: msg("User cannot be confirmed. Current status is CONFIRMED")}, "already confirmed: run `notesctl login -u <you>`"},
 		{&types.NotAuthorizedException{Message: msg("Refresh Token has been revoked")}, "Refresh Token has been revoked: run `notesctl login -u <you>`"},
+		{&types.NotAuthorizedException{Message: msg("SignUp is not permitted for this user pool")}, "confirm: this user pool does not allow self sign-up (SignUp is not permitted for this user pool): an administrator creates users, e.g. `aws cognito-idp admin-create-user`"},
 		{&types.NotAuthorizedException{Message: msg("Password attempts exceeded")}, "too many failed sign-ins (Password attempts exceeded): Cognito refuses this user, even with the right password, for a while (up to 15 minutes): wait, then try again"},
 		{&types.InvalidParameterException{Message: msg("User is already confirmed.")}, "confirm: already confirmed: run `notesctl login -u <you>`"},
 		{&types.InvalidParameterException{Message: msg("Username should be an email.")}, "confirm: InvalidParameterException: Username should be an email."},
