@@ -32,7 +32,8 @@ bench: deps ## run the benchmarks, then print each Lambda bundle size and cold s
 	go run ./cmd/bundlesize -coldstart 21 -dynalite
 
 local: deps ## run a synthesized stage offline: Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev)
-	go run ./cmd/twin --stage $(STAGE)
+	go build -o bin/twin ./cmd/twin
+	./bin/twin --stage $(STAGE)
 
 deploy: deps ## deploy one stage to AWS with your credentials (STAGE=dev|staging|prod)
 	npx --no-install cdk deploy NotesApi-$(STAGE) --outputs-file cdk-outputs-$(STAGE).json
