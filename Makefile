@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 STAGE ?= dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
 .PHONY: help deps synth test bench local deploy diff fmt vet clean
@@ -31,9 +32,9 @@ bench: deps ## run the benchmarks, then print each Lambda bundle size and cold s
 	go test -run '^$$' -bench . -benchmem ./...
 	go run ./cmd/bundlesize -coldstart 21 -dynalite
 
-local: deps ## run a synthesized stage offline: Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev)
+local: deps ## run a synthesized stage offline: Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev, TWIN_FLAGS=…)
 	go build -o bin/twin ./cmd/twin
-	./bin/twin --stage $(STAGE)
+	./bin/twin --stage $(STAGE) $(TWIN_FLAGS)
 
 deploy: deps ## deploy one stage to AWS with your credentials (STAGE=dev|staging|prod)
 	npx --no-install cdk deploy NotesApi-$(STAGE) --outputs-file cdk-outputs-$(STAGE).json
