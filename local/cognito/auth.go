@@ -119,6 +119,18 @@ func (s *Server) pool(id string) (*pool, error) {
 	return nil, errorf("ResourceNotFoundException", "User pool %s does not exist.", id)
 }
 
+// checkClientPool checks the UserPoolId of an admin call that also names a client: the pool must exist and be
+// the client's.
+func (s *Server) checkClientPool(c *client, poolID string) error {
+	if _, err := s.pool(poolID); err != nil {
+		return err
+	}
+	if c.pool.state.ID != poolID {
+		return errorf("ResourceNotFoundException", "User pool client %s does not exist.", c.state.ID)
+	}
+	return nil
+}
+
 // checkSecretHash enforces SECRET_HASH for clients with a secret.
 func checkSecretHash(c *client, username, hash string) error {
 	if c.state.Secret == "" {
@@ -172,11 +184,8 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.pool(in.UserPoolId); err != nil {
+		if err := s.checkClientPool(c, in.UserPoolId); err != nil {
 			return nil, err
-		}
-		if c.pool.state.ID != in.UserPoolId {
-			return nil, errorf("ResourceNotFoundException", "User pool client %s does not exist.", c.state.ID)
 		}
 		return s.respond(in)
 	})
@@ -188,11 +197,8 @@ func (s *Server) initiateAuth(in *initiateAuthInput, admin bool) (any, error) {
 		return nil, err
 	}
 	if admin {
-		if _, err := s.pool(in.UserPoolId); err != nil {
+		if err := s.checkClientPool(c, in.UserPoolId); err != nil {
 			return nil, err
-		}
-		if c.pool.state.ID != in.UserPoolId {
-			return nil, errorf("ResourceNotFoundException", "User pool client %s does not exist.", c.state.ID)
 		}
 	}
 	params := in.AuthParameters
