@@ -64,22 +64,21 @@ func key(owner, id string) map[string]types.AttributeValue {
 	}
 }
 
+// createCondition makes Create refuse to overwrite: an ID collision is an
+// error, never a silent replace. It is constant, so it is written out rather
+// than built per request (noteId is not a DynamoDB reserved word).
+const createCondition = "attribute_not_exists(" + AttrNoteID + ")"
+
 // Create implements notes.Store.
 func (s *Store) Create(ctx context.Context, owner string, n notes.Note) error {
 	av, err := attributevalue.MarshalMap(item{UserID: owner, NoteID: n.ID, Title: n.Title, Content: n.Content, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, Version: n.Version})
 	if err != nil {
 		return fmt.Errorf("marshal note: %w", err)
 	}
-	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(AttrNoteID))).Build()
-	if err != nil {
-		return fmt.Errorf("build create condition: %w", err)
-	}
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 &s.table,
-		Item:                      av,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
+		TableName:           &s.table,
+		Item:                av,
+		ConditionExpression: aws.String(createCondition),
 	})
 	if isConditionFailed(err) {
 		return notes.ErrAlreadyExists
