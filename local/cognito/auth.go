@@ -541,7 +541,7 @@ func (s *Server) answerChallenge(c *client, in *respondInput) (any, error) {
 			return nil, err
 		}
 		delete(s.challenges, in.Session)
-		s.saver.changed()
+		// The used TOTP step (LastTOTPStep) is written with the new session: newSessionLocked marks the state changed.
 		return s.newSessionLocked(c, u)
 	case "NEW_PASSWORD_REQUIRED":
 		pw := r["NEW_PASSWORD"]
