@@ -69,8 +69,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", s.serveAPI)
 	mux.HandleFunc("OPTIONS /{$}", func(w http.ResponseWriter, r *http.Request) { cors(w); w.WriteHeader(http.StatusOK) })
-	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
-	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveOpenID)
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.servePoolDocument(func(p *pool) []byte { return p.jwks }))
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.servePoolDocument(func(p *pool) []byte { return p.openID }))
 	mux.HandleFunc("GET /_local/outbox", s.serveOutbox)
 	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	return mux
@@ -128,40 +128,36 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-func (s *Server) poolFromPath(w http.ResponseWriter, r *http.Request) *pool {
-	p := s.pools[r.PathValue("pool")]
-	if p == nil {
-		http.Error(w, fmt.Sprintf("user pool %s does not exist", r.PathValue("pool")), http.StatusNotFound)
+// servePoolDocument serves one of a pool's published documents (its JWKS, its OpenID configuration), built once
+// when the pool was set up.
+func (s *Server) servePoolDocument(doc func(*pool) []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.pools[r.PathValue("pool")]
+		if p == nil {
+			http.Error(w, fmt.Sprintf("user pool %s does not exist", r.PathValue("pool")), http.StatusNotFound)
+			return
+		}
+		cors(w)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc(p))
 	}
-	return p
 }
 
-func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	p := s.poolFromPath(w, r)
-	if p == nil {
-		return
-	}
-	cors(w)
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(p.jwks)
-}
-
-func (s *Server) serveOpenID(w http.ResponseWriter, r *http.Request) {
-	p := s.poolFromPath(w, r)
-	if p == nil {
-		return
-	}
-	cors(w)
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{
-		"issuer":                                p.issuer,
-		"jwks_uri":                              p.issuer + "/.well-known/jwks.json",
+// openIDDocument is a pool's OpenID configuration, newline-terminated like the API's JSON answers.
+func openIDDocument(issuer string) ([]byte, error) {
+	doc, err := json.Marshal(map[string]any{
+		"issuer":                                issuer,
+		"jwks_uri":                              issuer + "/.well-known/jwks.json",
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"subject_types_supported":               []string{"public"},
 		"response_types_supported":              []string{"code", "token"},
 		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 	})
+	if err != nil {
+		return nil, fmt.Errorf("cognito: openid configuration: %w", err)
+	}
+	return append(doc, '\n'), nil
 }
 
 // serveOutbox lists the messages "sent" so far, newest last. Only this machine may read it: the codes in it

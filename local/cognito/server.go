@@ -78,7 +78,8 @@ type pool struct {
 	key       *rsa.PrivateKey
 	issuer    string
 	verifier  *jwtauth.Verifier
-	jwks      []byte
+	jwks      []byte // the published documents, built once
+	openID    []byte
 	// aliases maps "email:" / "phone_number:" / "preferred_username:" + normalised value to a user key.
 	aliases map[string]string
 	// refresh maps a refresh token's hash to its session's origin_jti.
@@ -239,6 +240,9 @@ func (s *Server) setUp() error {
 			return err
 		}
 		if p.jwks, err = jwksDocument(ps.KeyID, &key.PublicKey); err != nil {
+			return err
+		}
+		if p.openID, err = openIDDocument(p.issuer); err != nil {
 			return err
 		}
 		for key, u := range ps.Users {
