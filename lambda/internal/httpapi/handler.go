@@ -159,10 +159,7 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		if page, err = fitPage(owner, page); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		return jsonResponse(200, page)
+		return pageResponse(owner, page)
 
 	case GetNote:
 		n, err := h.svc.Get(ctx, owner, req.PathParameters["id"])
@@ -205,6 +202,21 @@ func (h *Handler) serve(ctx context.Context, owner string, req events.APIGateway
 // JSON escaped once more (a quote becomes \", an escaped < becomes \\u003c).
 // The margin is for the headers, the status and the cursor.
 const maxItemsBytes = 6<<20 - 64<<10
+
+// pageResponse answers with page, or with as many of its notes as fit in one
+// response (fitPage). Escaping the body into the response document at most
+// sextuples a byte (< becomes \u003c, a stray byte \ufffd), so a body of up to
+// a sixth of maxItemsBytes, every usual page, fits without measuring its notes.
+func pageResponse(owner string, page notes.Page) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := jsonResponse(200, page)
+	if err != nil || 6*len(resp.Body) <= maxItemsBytes {
+		return resp, err
+	}
+	if page, err = fitPage(owner, page); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return jsonResponse(200, page)
+}
 
 // fitPage keeps the notes that fit in one response; the cursor continues with
 // the rest, so "limit" is an upper bound, as it is for any paginated API.
