@@ -21,7 +21,7 @@ const (
 )
 
 // checkPrerequisites names every missing tool at once, each with its fix.
-func checkPrerequisites(repoDir string, needSynth, needGo bool) error {
+func checkPrerequisites(repoDir string, needSynth bool) error {
 	var missing []string
 	if _, err := exec.LookPath("node"); err != nil {
 		missing = append(missing, "node is not on PATH: "+fixNode)
@@ -37,10 +37,8 @@ func checkPrerequisites(repoDir string, needSynth, needGo bool) error {
 			missing = append(missing, "the AWS CDK CLI (node_modules/aws-cdk) is missing: "+fixNpm)
 		}
 	}
-	if needGo {
-		if _, err := exec.LookPath("go"); err != nil {
-			missing = append(missing, "go is not on PATH: "+fixGo)
-		}
+	if _, err := exec.LookPath("go"); err != nil {
+		missing = append(missing, "go is not on PATH: "+fixGo)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing prerequisites:\n  - %s", strings.Join(missing, "\n  - "))

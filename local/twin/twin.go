@@ -138,7 +138,7 @@ func (t *Twin) loadStack(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := checkPrerequisites(opts.RepoDir, reason != "", true); err != nil {
+	if err := checkPrerequisites(opts.RepoDir, reason != ""); err != nil {
 		return err
 	}
 	if reason != "" {

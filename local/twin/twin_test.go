@@ -74,7 +74,7 @@ func TestStaleness(t *testing.T) {
 func TestPrerequisitesNameTheFix(t *testing.T) {
 	repo := t.TempDir() // no node_modules
 	t.Setenv("PATH", t.TempDir())
-	err := checkPrerequisites(repo, true, true)
+	err := checkPrerequisites(repo, true)
 	if err == nil {
 		t.Fatal("checkPrerequisites() = nil with nothing installed")
 	}
