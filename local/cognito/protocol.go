@@ -144,10 +144,10 @@ func (s *Server) servePoolDocument(doc func(*pool) []byte) http.HandlerFunc {
 }
 
 // openIDDocument is a pool's OpenID configuration, newline-terminated like the API's JSON answers.
-func openIDDocument(issuer string) ([]byte, error) {
+func openIDDocument(issuer, jwksURI string) ([]byte, error) {
 	doc, err := json.Marshal(map[string]any{
 		"issuer":                                issuer,
-		"jwks_uri":                              issuer + "/.well-known/jwks.json",
+		"jwks_uri":                              jwksURI,
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"subject_types_supported":               []string{"public"},
 		"response_types_supported":              []string{"code", "token"},

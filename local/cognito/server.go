@@ -208,7 +208,7 @@ func (s *Server) setUp() error {
 			return fmt.Errorf("cognito: pool %s: signing key is %T, want RSA", ps.ID, k)
 		}
 		key.Precompute()
-		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.baseURL + "/" + ps.ID, aliases: map[string]string{}, refresh: map[string]string{}}
+		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.Issuer(ps.ID), aliases: map[string]string{}, refresh: map[string]string{}}
 		if p.cfg.Name == "" {
 			p.cfg.Name = spec.LogicalID
 		}
@@ -242,7 +242,7 @@ func (s *Server) setUp() error {
 		if p.jwks, err = jwksDocument(ps.KeyID, &key.PublicKey); err != nil {
 			return err
 		}
-		if p.openID, err = openIDDocument(p.issuer); err != nil {
+		if p.openID, err = openIDDocument(p.issuer, s.JWKSURL(ps.ID)); err != nil {
 			return err
 		}
 		for key, u := range ps.Users {
