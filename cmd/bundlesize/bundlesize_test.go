@@ -42,7 +42,7 @@ func TestZipSize(t *testing.T) {
 // buildHostT builds pkgs for this machine once per test binary run.
 func buildHostT(tb testing.TB, pkgs ...string) []string {
 	tb.Helper()
-	bins, err := buildHost(context.Background(), tb.TempDir(), pkgs)
+	bins, err := build(context.Background(), tb.TempDir(), runtime.GOARCH, pkgs)
 	if err != nil {
 		tb.Fatalf("build: %v", err)
 	}

@@ -79,7 +79,11 @@ func run(ctx context.Context, out io.Writer, arch string, coldRuns int, withDyna
 	defer os.RemoveAll(tmp)
 	pkgs := append(slices.Clone(Functions), SDKFloor, Baseline)
 	fmt.Fprintf(out, "building %d functions for linux/%s with %v …\n", len(pkgs), goarch, gobuild.Flags)
-	sizes, err := measureSizes(ctx, tmp, goarch, pkgs)
+	bins, err := build(ctx, tmp, goarch, pkgs)
+	if err != nil {
+		return err
+	}
+	sizes, err := measureSizes(bins)
 	if err != nil {
 		return err
 	}
@@ -104,7 +108,12 @@ func run(ctx context.Context, out io.Writer, arch string, coldRuns int, withDyna
 	}
 
 	if coldRuns > 0 {
-		if err := reportColdStarts(ctx, out, tmp, pkgs, coldRuns, withDynalite); err != nil {
+		if goarch != runtime.GOARCH { // cold starts run here: build for this machine
+			if bins, err = build(ctx, tmp, runtime.GOARCH, pkgs); err != nil {
+				return err
+			}
+		}
+		if err := reportColdStarts(ctx, out, bins, pkgs, coldRuns, withDynalite); err != nil {
 			return err
 		}
 	}
@@ -118,26 +127,17 @@ type size struct{ binary, zip int64 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
-// measureSizes builds every package into dir/<goarch>/<name>/bootstrap and zips it.
-func measureSizes(ctx context.Context, dir, goarch string, pkgs []string) ([]size, error) {
-	located, err := gobuild.Locate(ctx, "", pkgs...)
-	if err != nil {
-		return nil, err
-	}
-	sizes := make([]size, len(located))
-	for i, p := range located {
-		out := filepath.Join(dir, goarch, filepath.Base(p.ImportPath))
-		if err := gobuild.Build(ctx, p.ModuleDir, goarch, p.ImportPath, out); err != nil {
-			return nil, err
-		}
-		bin := filepath.Join(out, "bootstrap")
+// measureSizes returns the size of each binary and of its zip.
+func measureSizes(bins []string) ([]size, error) {
+	sizes := make([]size, len(bins))
+	for i, bin := range bins {
 		st, err := os.Stat(bin)
 		if err != nil {
 			return nil, err
 		}
 		z, err := zipSize(bin)
 		if err != nil {
-			return nil, fmt.Errorf("zip %s: %w", p.ImportPath, err)
+			return nil, fmt.Errorf("zip %s: %w", bin, err)
 		}
 		sizes[i] = size{binary: st.Size(), zip: z}
 	}
@@ -178,21 +178,16 @@ func zipSize(bin string) (int64, error) {
 	return st.Size(), nil
 }
 
-// reportColdStarts measures each function's cold start runs times and prints
-// the medians against the hello-world baseline (the last of pkgs). The first
-// request is one that validation refuses before any DynamoDB call, so the
-// numbers are the functions' own (Go runtime, package init, main's wiring,
-// the first request through the handler) with no network round trip. With
-// withDynalite it also measures a first request that does reach DynamoDB (a
-// local dynalite): that adds the SDK's first-call work (signing, connection)
-// and dynalite's own latency.
-func reportColdStarts(ctx context.Context, out io.Writer, dir string, pkgs []string, runs int, withDynalite bool) error {
-	goarch := runtime.GOARCH
-	fmt.Fprintf(out, "\nmeasuring cold starts, linux/%s, median of %d runs each …\n", goarch, runs)
-	bins, err := buildHost(ctx, dir, pkgs)
-	if err != nil {
-		return err
-	}
+// reportColdStarts measures each function's cold start runs times (bins are
+// pkgs built for this machine) and prints the medians against the hello-world
+// baseline (the last of pkgs). The first request is one that validation
+// refuses before any DynamoDB call, so the numbers are the functions' own (Go
+// runtime, package init, main's wiring, the first request through the
+// handler) with no network round trip. With withDynalite it also measures a
+// first request that does reach DynamoDB (a local dynalite): that adds the
+// SDK's first-call work (signing, connection) and dynalite's own latency.
+func reportColdStarts(ctx context.Context, out io.Writer, bins, pkgs []string, runs int, withDynalite bool) error {
+	fmt.Fprintf(out, "\nmeasuring cold starts, linux/%s, median of %d runs each …\n", runtime.GOARCH, runs)
 	var endpoint string
 	if withDynalite {
 		srv, err := startDynalite(ctx)
@@ -341,17 +336,17 @@ func startDynalite(ctx context.Context) (*dynalite.Server, error) {
 	return srv, nil
 }
 
-// buildHost builds pkgs for the host's architecture (to run them here) with
-// the bundler's flags, returning the binaries in pkgs order.
-func buildHost(ctx context.Context, dir string, pkgs []string) ([]string, error) {
+// build builds pkgs for linux/goarch as the bundler does, each into
+// dir/<goarch>/<name>/bootstrap, returning the binaries in pkgs order.
+func build(ctx context.Context, dir, goarch string, pkgs []string) ([]string, error) {
 	located, err := gobuild.Locate(ctx, "", pkgs...)
 	if err != nil {
 		return nil, err
 	}
 	bins := make([]string, len(located))
 	for i, p := range located {
-		out := filepath.Join(dir, "host", filepath.Base(p.ImportPath))
-		if err := gobuild.Build(ctx, p.ModuleDir, runtime.GOARCH, p.ImportPath, out); err != nil {
+		out := filepath.Join(dir, goarch, filepath.Base(p.ImportPath))
+		if err := gobuild.Build(ctx, p.ModuleDir, goarch, p.ImportPath, out); err != nil {
 			return nil, err
 		}
 		bins[i] = filepath.Join(out, "bootstrap")
