@@ -256,6 +256,15 @@ func (rv *Resolver) list(v any, path string) ([]any, error) {
 	return list, nil
 }
 
+// scalar resolves v and requires a scalar, rendered as a string.
+func (rv *Resolver) scalar(v any, path string) (string, error) {
+	res, err := rv.resolve(v, path)
+	if err != nil {
+		return "", err
+	}
+	return scalarString(res, path)
+}
+
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)
 
 func (rv *Resolver) sub(arg any, path string) (any, error) {
@@ -322,11 +331,7 @@ func (rv *Resolver) selectFn(arg any, path string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	idxV, err := rv.resolve(a[0], path)
-	if err != nil {
-		return nil, err
-	}
-	idxS, err := scalarString(idxV, path)
+	idxS, err := rv.scalar(a[0], path)
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +358,7 @@ func (rv *Resolver) split(arg any, path string) (any, error) {
 	if !ok || sep == "" {
 		return nil, rv.fail(path, "Fn::Split delimiter must be a non-empty string, got %v", a[0])
 	}
-	src, err := rv.resolve(a[1], path)
-	if err != nil {
-		return nil, err
-	}
-	s, err := scalarString(src, path)
+	s, err := rv.scalar(a[1], path)
 	if err != nil {
 		return nil, err
 	}
@@ -376,11 +377,7 @@ func (rv *Resolver) findInMap(arg any, path string) (any, error) {
 	}
 	keys := make([]string, 3)
 	for i, k := range a {
-		res, err := rv.resolve(k, path)
-		if err != nil {
-			return nil, err
-		}
-		if keys[i], err = scalarString(res, path); err != nil {
+		if keys[i], err = rv.scalar(k, path); err != nil {
 			return nil, err
 		}
 	}
