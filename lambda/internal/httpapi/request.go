@@ -64,10 +64,10 @@ func checkContentType(ct string) error {
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return &apiError{status: 415, code: codeUnsupportedMediaType, message: fmt.Sprintf("%s, not %q", want, truncate(ct, 80))}
+		return &apiError{status: 415, code: codeUnsupportedMediaType, message: fmt.Sprintf("%s, not %q", want, notes.Truncate(ct, 80))}
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return &apiError{status: 415, code: codeUnsupportedMediaType, message: fmt.Sprintf("the only charset accepted is utf-8, not %q", truncate(cs, 40))}
+		return &apiError{status: 415, code: codeUnsupportedMediaType, message: fmt.Sprintf("the only charset accepted is utf-8, not %q", notes.Truncate(cs, 40))}
 	}
 	return nil
 }
@@ -118,7 +118,7 @@ func decodeObject(body []byte) (notes.Input, error) {
 		}
 		name, _ := tok.(string) // object keys are always strings
 		if seen[name] {
-			return notes.Input{}, badRequest(codeInvalidField, fmt.Sprintf("field %q appears more than once", truncate(name, 40)))
+			return notes.Input{}, badRequest(codeInvalidField, fmt.Sprintf("field %q appears more than once", notes.Truncate(name, 40)))
 		}
 		seen[name] = true
 		var dst *string
@@ -153,7 +153,7 @@ func unknownField(name string) error {
 			return badRequest(codeInvalidField, fmt.Sprintf("field %q cannot be set: %s are set by the server; a note accepts only \"title\" and \"content\"", name, strings.Join(serverFields, ", ")))
 		}
 	}
-	return badRequest(codeInvalidField, fmt.Sprintf("unknown field %q: a note accepts only \"title\" and \"content\"", truncate(name, 40)))
+	return badRequest(codeInvalidField, fmt.Sprintf("unknown field %q: a note accepts only \"title\" and \"content\"", notes.Truncate(name, 40)))
 }
 
 func syntaxError(err error) error {
@@ -178,7 +178,7 @@ func ParseIfMatch(v string) (notes.Precondition, error) {
 	if v == "" || v == "*" {
 		return notes.Precondition{}, nil
 	}
-	bad := badRequest(codeInvalidIfMatch, fmt.Sprintf(`If-Match must be one ETag from this API, like "3"; got %q`, truncate(v, 40)))
+	bad := badRequest(codeInvalidIfMatch, fmt.Sprintf(`If-Match must be one ETag from this API, like "3"; got %q`, notes.Truncate(v, 40)))
 	s := strings.TrimPrefix(v, "W/")
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
 		s = s[1 : len(s)-1]
@@ -200,17 +200,7 @@ func parseLimit(v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || strconv.Itoa(n) != v {
-		return 0, badRequest(codeInvalidLimit, fmt.Sprintf("limit must be an integer between 1 and %d, not %q", notes.MaxLimit, truncate(v, 20)))
+		return 0, badRequest(codeInvalidLimit, fmt.Sprintf("limit must be an integer between 1 and %d, not %q", notes.MaxLimit, notes.Truncate(v, 20)))
 	}
 	return n, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -123,7 +123,7 @@ func (in Input) Validate() error {
 func ValidateID(id string) error {
 	u, err := ulid.ParseStrict(id)
 	if err != nil || u.String() != id {
-		return invalid("id", "%q is not a note ID (a 26-character ULID)", truncate(id, 40))
+		return invalid("id", "%q is not a note ID (a 26-character ULID)", Truncate(id, 40))
 	}
 	return nil
 }
@@ -136,9 +136,14 @@ func ValidateLimit(limit int) error {
 	return nil
 }
 
-func truncate(s string, n int) string {
+// Truncate shortens s to at most n bytes, never splitting a character, and
+// marks the cut with "…": error messages quote caller input through it.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
