@@ -40,12 +40,12 @@ var (
 // field: it is a store key taken from the verified token, so no code path can
 // leak it into a response or take it from a request body.
 type Note struct {
-	ID        string    `json:"noteId" dynamodbav:"noteId"`
-	Title     string    `json:"title" dynamodbav:"title"`
-	Content   string    `json:"content" dynamodbav:"content"`
-	CreatedAt time.Time `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt" dynamodbav:"updatedAt"`
-	Version   int64     `json:"version" dynamodbav:"version"`
+	ID        string    `json:"noteId"`
+	Title     string    `json:"title"`
+	Content   string    `json:"content"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
 }
 
 // Input is what a caller may set on a note: everything else is the server's.
