@@ -19,9 +19,8 @@ type jwtContext struct {
 // authorize applies the route's JWT authorizer. It returns a non-zero status (401 or 403) when the request is
 // refused, setting WWW-Authenticate as RFC 6750 describes.
 func (g *Gateway) authorize(ctx context.Context, w http.ResponseWriter, r *http.Request, rt *route, x *exchange) (*jwtContext, int) {
-	a := g.cfg.Authorizers[rt.Authorizer]
 	var token string
-	for _, s := range g.sources[rt.Authorizer] {
+	for _, s := range rt.sources {
 		v := ""
 		if s.header != "" {
 			v = strings.Join(r.Header.Values(s.header), ",")
@@ -42,7 +41,7 @@ func (g *Gateway) authorize(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	// A JWKS fetch fills the key cache every request shares: a client that hangs up must not abort it (the cache
 	// would then wait before fetching again and refuse valid tokens meanwhile). The key source bounds the fetch.
-	claims, err := a.Verifier.Verify(context.WithoutCancel(ctx), token)
+	claims, err := rt.verifier.Verify(context.WithoutCancel(ctx), token)
 	if err != nil {
 		x.authorizerError = err.Error()
 		desc := "the token is not valid"

@@ -99,7 +99,6 @@ type Config struct {
 type Gateway struct {
 	cfg       Config
 	routes    []*route
-	sources   map[string][]identitySource // by authorizer ID
 	bucket    *bucket
 	accessLog *accessLog
 }
@@ -124,7 +123,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg, sources: map[string][]identitySource{}}
+	g := &Gateway{cfg: cfg}
 	seen := map[string]bool{}
 	for _, r := range cfg.Routes {
 		pr, err := parseRoute(r)
@@ -146,11 +145,10 @@ func New(cfg Config) (*Gateway, error) {
 			if a.Verifier == nil {
 				return nil, fmt.Errorf("authorizer %q: no verifier", r.Authorizer)
 			}
-			srcs, err := identitySources(a.IdentitySource)
-			if err != nil {
+			if pr.sources, err = identitySources(a.IdentitySource); err != nil {
 				return nil, fmt.Errorf("authorizer %q: %w", r.Authorizer, err)
 			}
-			g.sources[r.Authorizer] = srcs
+			pr.verifier = a.Verifier
 		}
 		g.routes = append(g.routes, pr)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/authnotes/authnotes/local/jwtauth"
 )
 
 // DefaultRouteKey is the catch-all route API Gateway uses when no other route matches.
@@ -27,6 +29,9 @@ type route struct {
 	method    string // upper case; "ANY" matches every method
 	segments  []segment
 	isDefault bool
+	// verifier and sources are the route's authorizer (Route.Authorizer), looked up once by New.
+	verifier *jwtauth.Verifier
+	sources  []identitySource
 }
 
 func parseRoute(r Route) (*route, error) {
