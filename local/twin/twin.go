@@ -154,7 +154,7 @@ func (t *Twin) loadStack(ctx context.Context) error {
 		return err
 	}
 	if t.stack, err = asm.Stack(stackName); err != nil {
-		return fmt.Errorf("%w (stacks in %s: %s)", err, opts.AssemblyDir, strings.Join(asm.StackNames(), ", "))
+		return err // names the stacks the assembly has
 	}
 	t.region, t.account = t.stack.Region, t.stack.Account
 	if t.region == "" {
