@@ -1,0 +1,129 @@
+import { useEffect, useState } from 'preact/hooks';
+
+import { ApiError, checkInput, MAX_TITLE_CHARS } from '../api';
+import type { Api, Note } from '../api';
+import { Field, Link, Notice, Screen, useAction } from '../ui';
+import type { Message } from '../ui';
+import { label } from './notes';
+
+/**
+ * Editor creates a note (no id) or edits one. An edit sends If-Match with the version it loaded; when someone
+ * changed the note meanwhile (412) the text typed here stays in the form, and the latest version can be loaded
+ * beside it to compare, so nothing is lost either way.
+ */
+export function Editor(p: {
+  api: Api;
+  id?: string;
+  navigate: (path: string, flash?: Message) => void;
+  onSessionEnded: (m: string) => void;
+}) {
+  const [base, setBase] = useState<Note | undefined>();
+  const [title, setTitle] = useState('');
+  const [content, setContent] = useState('');
+  const [conflict, setConflict] = useState(false);
+  const [latest, setLatest] = useState<Note | undefined>();
+  const [notice, setNotice] = useState<Message | undefined>();
+  const action = useAction(p.onSessionEnded);
+  const id = p.id;
+
+  useEffect(() => {
+    if (!id) return;
+    action.run(async () => {
+      const n = await p.api.get(id);
+      setBase(n);
+      setTitle(n.title);
+      setContent(n.content);
+    });
+  }, [id]);
+
+  const save = (e: Event) => {
+    e.preventDefault();
+    const input = { title, content };
+    const problem = checkInput(input);
+    if (problem) {
+      action.setError({ kind: 'alert', text: problem });
+      return;
+    }
+    setNotice(undefined);
+    action.run(async () => {
+      if (!id) {
+        const n = await p.api.create(input);
+        p.navigate(`/note/${n.noteId}`, { kind: 'status', text: 'Note created.' });
+        return;
+      }
+      if (!base) return;
+      try {
+        await p.api.update(id, base.version, input);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'PreconditionFailed') {
+          setConflict(true);
+          throw new ApiError(412, err.code, `${err.message} Your text is still here: load the latest version to compare, then save again.`);
+        }
+        throw err;
+      }
+      p.navigate(`/note/${id}`, { kind: 'status', text: 'Saved.' });
+    });
+  };
+
+  const loadLatest = () => {
+    if (!id) return;
+    action.run(async () => {
+      const n = await p.api.get(id);
+      setLatest(n);
+      setBase(n);
+      setConflict(false);
+      setNotice({
+        kind: 'status',
+        text: `Loaded version ${n.version}, shown below your text. Saving now replaces it with your text.`,
+      });
+    });
+  };
+  const useLatest = () => {
+    if (!latest) return;
+    setTitle(latest.title);
+    setContent(latest.content);
+    setLatest(undefined);
+    setNotice({ kind: 'status', text: `Your text was replaced by version ${latest.version}.` });
+  };
+
+  const loading = id !== undefined && base === undefined;
+  return (
+    <Screen title={id ? (base ? `Edit “${label(base)}”` : 'Edit note') : 'New note'}>
+      {loading && !action.error && <p role="status">Loading the note…</p>}
+      {loading && action.error && <Notice message={action.error} onRetry={action.retry} />}
+      {!loading && (
+        <form onSubmit={save} aria-busy={action.busy}>
+          <Field id="title" label="Title" maxLength={MAX_TITLE_CHARS} value={title} onInput={setTitle} />
+          <Field id="content" label="Content" multiline required value={content} onInput={setContent} />
+          <Notice message={notice} />
+          <Notice message={action.error} onRetry={conflict ? undefined : action.retry} />
+          {conflict && (
+            <p>
+              <button type="button" onClick={loadLatest}>
+                Load the latest version
+              </button>
+            </p>
+          )}
+          <div class="actions">
+            <button type="submit" class="primary">
+              Save
+            </button>
+            <Link href={id ? `/note/${id}` : '/'} navigate={p.navigate} class="button">
+              Cancel
+            </Link>
+          </div>
+        </form>
+      )}
+      {latest && (
+        <section class="latest" aria-labelledby="latest-title">
+          <h2 id="latest-title">Saved elsewhere: version {latest.version}</h2>
+          <p class="meta">Title: {latest.title || '(none)'}</p>
+          <div class="content">{latest.content}</div>
+          <button type="button" onClick={useLatest}>
+            Use this version instead of my text
+          </button>
+        </section>
+      )}
+    </Screen>
+  );
+}
