@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
+
+	"github.com/authnotes/authnotes/local/loopback"
 )
 
 // apiError is a Cognito service error: HTTP 400 with {"__type", "message"}, which the SDKs turn into their
@@ -163,7 +164,9 @@ func openIDDocument(issuer, jwksURI string) ([]byte, error) {
 // serveOutbox lists the messages "sent" so far, newest last. Only this machine may read it: the codes in it
 // sign people in.
 func (s *Server) serveOutbox(w http.ResponseWriter, r *http.Request) {
-	if !fromThisMachine(r) {
+	// A web page open in the developer's browser also connects from loopback, under its own host name when it
+	// rebinds DNS to 127.0.0.1; without a CORS header (the outbox sends none) no other origin can read the answer.
+	if !loopback.Request(r) {
 		http.Error(w, "the outbox is only readable from this machine", http.StatusForbidden)
 		return
 	}
@@ -178,26 +181,6 @@ func (s *Server) serveOutbox(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"messages": msgs})
-}
-
-// fromThisMachine reports whether a request comes from a loopback address to a loopback name. A web page open in
-// the developer's browser also connects from loopback: its requests carry the page's own host name when it
-// rebinds DNS to 127.0.0.1, and without a CORS header (the outbox sends none) the browser does not let any other
-// origin read the answer.
-func fromThisMachine(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return false
-	}
-	name := r.Host
-	if h, _, err := net.SplitHostPort(name); err == nil {
-		name = h
-	}
-	if strings.EqualFold(name, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(name, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // isAdmin reports whether an operation is one that Cognito only serves to IAM-signed requests.
