@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/authnotes/authnotes/local/cfn"
@@ -20,6 +21,7 @@ import (
 
 type options struct {
 	stage, assemblyDir, addr, stateDir string
+	corsOrigins                        []string
 }
 
 func main() {
@@ -28,7 +30,9 @@ func main() {
 	flag.StringVar(&o.assemblyDir, "cdk-out", "cdk.out", "cloud assembly directory written by `make synth`")
 	flag.StringVar(&o.addr, "addr", cognito.DefaultAddr, "address to listen on")
 	flag.StringVar(&o.stateDir, "state", "", "state directory (default: .local/<stage>/cognito)")
+	origins := flag.String("cors-origins", "http://localhost:5173", "comma-separated browser origins allowed to call the endpoint from a web page (default: the dev web app's)")
 	flag.Parse()
+	o.corsOrigins = strings.FieldsFunc(*origins, func(r rune) bool { return r == ',' || r == ' ' })
 	if err := run(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "cognito-local:", err)
 		os.Exit(1)
@@ -74,7 +78,7 @@ func start(o options, out io.Writer) (*cognito.Server, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
-	srv, err := cognito.NewServer(cognito.Options{Addr: o.addr, StateDir: o.stateDir, Region: region, Pools: specs, Outbox: out})
+	srv, err := cognito.NewServer(cognito.Options{Addr: o.addr, StateDir: o.stateDir, Region: region, Pools: specs, Outbox: out, CORSOrigins: o.corsOrigins})
 	if err != nil {
 		return nil, err
 	}
@@ -87,5 +91,8 @@ func start(o options, out io.Writer) (*cognito.Server, error) {
 		}
 	}
 	fmt.Fprintf(out, "  outbox       %s/_local/outbox (codes are also printed here)\n", srv.URL())
+	if len(o.corsOrigins) > 0 {
+		fmt.Fprintf(out, "  web pages    %s may call it (--cors-origins)\n", strings.Join(o.corsOrigins, ", "))
+	}
 	return srv, nil
 }

@@ -32,6 +32,30 @@ func TestStartServesTheStage(t *testing.T) {
 	}
 }
 
+func TestStartAllowsTheCORSOrigins(t *testing.T) {
+	var out strings.Builder
+	const app = "http://localhost:4000"
+	srv, err := start(options{stage: "dev", assemblyDir: fixture, addr: "127.0.0.1:0", stateDir: t.TempDir(), corsOrigins: []string{app}}, &out)
+	if err != nil {
+		t.Fatalf("start() error = %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if !strings.Contains(out.String(), app+" may call it") {
+		t.Errorf("output %q does not name the allowed origin", out.String())
+	}
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL()+"/", nil)
+	req.Header.Set("Origin", app)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != app {
+		t.Errorf("preflight from %s: Allow-Origin %q; want the origin", app, got)
+	}
+}
+
 func TestStartErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -181,20 +181,56 @@ func TestHealth(t *testing.T) {
 	}
 }
 
-func TestCORSPreflight(t *testing.T) {
-	e := newEnv(t)
-	req, _ := http.NewRequest(http.MethodOptions, e.srv.URL()+"/", nil)
-	req.Header.Set("Origin", "http://localhost:5173")
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	req.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent")
-	resp, err := http.DefaultClient.Do(req)
+// TestCORS: browser pages of the allowed origins may call the endpoint (the preflight allows the headers
+// amazon-cognito-identity-js sends, answers carry their origin, never "*"); other origins get no CORS headers.
+func TestCORS(t *testing.T) {
+	const app = "http://localhost:5173"
+	srv, err := NewServer(Options{Addr: "127.0.0.1:0", Pools: fixtureSpecs(t), CORSOrigins: []string{app}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	t.Cleanup(func() { srv.Close() })
+	do := func(method, origin string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL()+"/", strings.NewReader("{}"))
+		req.Header.Set("Origin", origin)
+		if method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "cache-control,content-type,x-amz-target,x-amz-user-agent")
+		} else {
+			req.Header.Set("X-Amz-Target", targetPrefix+"SignUp")
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	resp := do(http.MethodOptions, app)
 	allowed := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") == "" || !strings.Contains(allowed, "x-amz-target") {
-		t.Errorf("preflight = %d %v; want 200 allowing X-Amz-Target from a browser app", resp.StatusCode, resp.Header)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != app {
+		t.Errorf("preflight from %s = %d, Allow-Origin %q; want 200 and the origin", app, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	for _, h := range []string{"content-type", "x-amz-target", "x-amz-user-agent", "cache-control"} {
+		if !strings.Contains(allowed, h) {
+			t.Errorf("preflight Allow-Headers %q lacks %s", allowed, h)
+		}
+	}
+	if resp := do(http.MethodPost, app); resp.Header.Get("Access-Control-Allow-Origin") != app || !strings.Contains(resp.Header.Get("Vary"), "Origin") {
+		t.Errorf("POST from %s: Allow-Origin %q, Vary %q; want the origin and Vary: Origin", app, resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Vary"))
+	}
+
+	for _, other := range []string{"https://attacker.example", "http://localhost:5174", "null"} {
+		resp := do(http.MethodOptions, other)
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight from %s = %d, Allow-Origin %q; want 403 and none", other, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+		if resp := do(http.MethodPost, other); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("POST from %s: Allow-Origin %q; want none", other, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/authnotes/authnotes/local/loopback"
@@ -69,7 +70,7 @@ const targetPrefix = "AWSCognitoIdentityProviderService."
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", s.serveAPI)
-	mux.HandleFunc("OPTIONS /{$}", func(w http.ResponseWriter, r *http.Request) { cors(w); w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("OPTIONS /{$}", s.preflight)
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.servePoolDocument(func(p *pool) []byte { return p.jwks }))
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.servePoolDocument(func(p *pool) []byte { return p.openID }))
 	mux.HandleFunc("GET /_local/outbox", s.serveOutbox)
@@ -77,17 +78,36 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// cors lets browser apps (amazon-cognito-identity-js, Amplify) call the endpoint from a dev server's origin.
-func cors(w http.ResponseWriter) {
+// cors lets the allowed browser origins (Options.CORSOrigins) read an answer: amazon-cognito-identity-js and Amplify
+// call the endpoint from the app's page. The origin is echoed, never "*", and requests without an Origin (SDKs,
+// curl) need no CORS headers.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	w.Header().Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.ContainsFunc(s.opts.CORSOrigins, func(o string) bool { return strings.EqualFold(o, origin) }) {
+		return false
+	}
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Expose-Headers", "X-Amzn-Requestid, X-Amzn-Errortype, Date")
+	return true
+}
+
+// preflight answers a browser's CORS preflight: the operations' headers for an allowed origin, 403 otherwise.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
+	if !s.cors(w, r) {
+		http.Error(w, fmt.Sprintf("origin %q may not call this endpoint from a browser (allowed: %s)", r.Header.Get("Origin"), strings.Join(s.opts.CORSOrigins, ", ")), http.StatusForbidden)
+		return
+	}
+	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "Content-Type, X-Amz-Target, X-Amz-User-Agent, X-Amz-Date, Authorization, Amz-Sdk-Invocation-Id, Amz-Sdk-Request, X-Amz-Security-Token, Cache-Control")
 	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusOK)
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	cors(w)
+	s.cors(w, r)
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	var out any
@@ -138,7 +158,7 @@ func (s *Server) servePoolDocument(doc func(*pool) []byte) http.HandlerFunc {
 			http.Error(w, fmt.Sprintf("user pool %s does not exist", r.PathValue("pool")), http.StatusNotFound)
 			return
 		}
-		cors(w)
+		s.cors(w, r)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc(p))
 	}

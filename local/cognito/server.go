@@ -45,6 +45,9 @@ type Options struct {
 	Log io.Writer
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// CORSOrigins are the browser origins (scheme://host[:port], matched exactly) allowed to call the endpoint
+	// from a web page, e.g. the web app's. Default: none.
+	CORSOrigins []string
 }
 
 // Server is a running endpoint.
