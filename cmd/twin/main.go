@@ -1,5 +1,6 @@
 // Command twin runs a synthesized stage of the notes API offline (`make local STAGE=dev`): Cognito, the HTTP API
-// with its JWT authorizer, the Lambda functions and DynamoDB, all on 127.0.0.1. Ctrl-C stops everything.
+// with its JWT authorizer, the Lambda functions, DynamoDB and the web app, all on 127.0.0.1. Ctrl-C stops
+// everything.
 package main
 
 import (
@@ -23,6 +24,8 @@ func main() {
 	flag.StringVar(&opts.APIAddr, "api", twin.DefaultAPIAddr, "address of the HTTP API")
 	flag.StringVar(&opts.CognitoAddr, "cognito", twin.DefaultCognitoAddr, "address of the Cognito endpoint")
 	flag.StringVar(&opts.DynamoDBAddr, "dynamodb", twin.DefaultDynamoDBAddr, "address of DynamoDB (dynalite)")
+	flag.StringVar(&opts.WebAddr, "web", twin.DefaultWebAddr, "address of the web app, loopback only ('' serves none)")
+	flag.StringVar(&opts.WebDir, "web-dir", "", "the web app's build (default: web/dist in the repository, made by `make web`)")
 	flag.BoolVar(&opts.NoThrottle, "no-throttle", false, "ignore the stage's throttling (for load tests)")
 	flag.Parse()
 	if err := run(opts); err != nil {
@@ -41,7 +44,7 @@ func run(opts twin.Options) error {
 	out := t.Outputs()
 	fmt.Fprintf(os.Stderr, `
 The %s stage runs offline:
-  API              %s
+%s  API              %s
   Cognito          %s   (user pool %s, app client %s)
   DynamoDB         %s   (table %s)
   outputs          %s
@@ -52,12 +55,20 @@ Try it, in another terminal:
 %s  README.md, "Running offline: the local twin" → the same by hand with curl
 
 Ctrl-C stops everything; data stays in the state directory.
-`, opts.Stage, out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
+`, opts.Stage, webLine(out["WebUrl"]), out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
 		t.DynamoDBEndpoint(), out["TableName"], t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]))
 	<-ctx.Done()
 	stop() // a second Ctrl-C ends the process at once
 	fmt.Fprintln(os.Stderr, "\ntwin: stopping")
 	return t.Close()
+}
+
+// webLine names the web app, when the twin serves one.
+func webLine(url string) string {
+	if url == "" {
+		return ""
+	}
+	return "  Web app          " + url + "   (open it in a browser; sign-up codes are in the outbox below)\n"
 }
 
 // smokeHint suggests the notesctl smoke test against this twin. notesctl reads <local-dir>/<stage>/outputs.json and

@@ -21,6 +21,7 @@ import (
 	"github.com/authnotes/authnotes/local/dynalite"
 	"github.com/authnotes/authnotes/local/gateway"
 	"github.com/authnotes/authnotes/local/lambdaruntime"
+	"github.com/authnotes/authnotes/local/webapp"
 )
 
 // Default addresses (ARCHITECTURE.md).
@@ -48,6 +49,11 @@ type Options struct {
 	// Addresses to listen on; "127.0.0.1:0" picks a free port. Defaults: DefaultAPIAddr, DefaultCognitoAddr,
 	// DefaultDynamoDBAddr.
 	APIAddr, CognitoAddr, DynamoDBAddr string
+	// WebAddr serves the web app there (loopback only; "127.0.0.1:0" picks a free port). Empty: no web app;
+	// cmd/twin defaults it to DefaultWebAddr.
+	WebAddr string
+	// WebDir is the web app's build. Default: <RepoDir>/web/dist (`make web`).
+	WebDir string
 	// NoThrottle ignores the stage's throttling settings, for load tests of a stage on this machine (the deployed
 	// stage keeps them). Default: throttle as the template says.
 	NoThrottle bool
@@ -65,6 +71,7 @@ type Twin struct {
 	functions []*lambdaruntime.Function
 	api       *http.Server
 	apiLn     net.Listener
+	web       *webapp.Server
 	apiURL    string
 	outputs   map[string]string
 	// region and account of the stack, or stand-ins for an environment-agnostic one.
@@ -81,6 +88,11 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 	// A taken port would otherwise surface only after a synth and dynalite's stack trace.
 	if err := checkAddrs(opts); err != nil {
 		return nil, err
+	}
+	if opts.WebAddr != "" {
+		if err := webapp.CheckBuild(opts.WebDir); err != nil {
+			return nil, fmt.Errorf("%w, or run without the web app (--web '')", err)
+		}
 	}
 	t := &Twin{opts: opts}
 	if err := t.start(ctx); err != nil {
@@ -103,6 +115,9 @@ func (t *Twin) start(ctx context.Context) error {
 		return err
 	}
 	phys := newPhysical(t.stack, t.region, t.account)
+	if err := t.listenWeb(phys); err != nil {
+		return err
+	}
 	tables, err := t.startDynamoDB(ctx, phys)
 	if err != nil {
 		return err
@@ -220,9 +235,13 @@ func (t *Twin) startCognito(phys *physical) (func(poolID string) string, error) 
 	if err != nil || len(specs) == 0 {
 		return issuer, err
 	}
+	origins, err := t.browserOrigins(phys)
+	if err != nil {
+		return nil, err
+	}
 	t.idp, err = cognito.NewServer(cognito.Options{
 		Addr: t.opts.CognitoAddr, StateDir: filepath.Join(t.opts.StateDir, "cognito"), Region: t.region, Pools: specs,
-		Outbox: prefixed(t.opts.Log, "[cognito] "),
+		Outbox: prefixed(t.opts.Log, "[cognito] "), CORSOrigins: origins,
 	})
 	if err != nil {
 		return nil, err
@@ -330,6 +349,7 @@ func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, l
 		return err
 	}
 	gcfg.Region, gcfg.AccountID = t.region, t.account
+	t.allowWebOrigin(&gcfg)
 	if t.opts.NoThrottle {
 		gcfg.Throttle = nil
 		fmt.Fprintln(t.opts.Log, "twin: throttling off (--no-throttle)")
@@ -357,8 +377,9 @@ func checkAddrs(opts Options) error {
 		{"API", opts.APIAddr, "--api"},
 		{"Cognito", opts.CognitoAddr, "--cognito"},
 		{"DynamoDB", opts.DynamoDBAddr, "--dynamodb"},
+		{"web app", opts.WebAddr, "--web"},
 	} {
-		if _, port, err := net.SplitHostPort(a.addr); err == nil && port == "0" {
+		if _, port, err := net.SplitHostPort(a.addr); a.addr == "" || err == nil && port == "0" {
 			continue
 		}
 		ln, err := net.Listen("tcp", a.addr)
@@ -400,6 +421,9 @@ func (o *Options) defaults() error {
 	if o.DynamoDBAddr == "" {
 		o.DynamoDBAddr = DefaultDynamoDBAddr
 	}
+	if o.WebDir == "" {
+		o.WebDir = filepath.Join(o.RepoDir, "web", "dist")
+	}
 	if o.Log == nil {
 		o.Log = os.Stderr
 	}
@@ -423,6 +447,9 @@ func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]strin
 	}
 	if t.idp != nil {
 		out["CognitoEndpoint"] = t.idp.URL()
+	}
+	if err := t.serveWeb(out); err != nil {
+		return nil, err
 	}
 	raw, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -454,6 +481,9 @@ func (t *Twin) DynamoDBEndpoint() string { return t.db.Endpoint() }
 // Close stops the gateway, the functions' processes, Cognito (flushing its state) and dynalite.
 func (t *Twin) Close() error {
 	var errs []error
+	if t.web != nil {
+		_ = t.web.Close() // nothing to flush: it only reads
+	}
 	if t.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := t.api.Shutdown(ctx); err != nil {

@@ -31,7 +31,7 @@ func TestTwinCommandLeavesNoProcesses(t *testing.T) {
 		t.Helper()
 		log := &syncBuffer{}
 		cmd := exec.Command(bin, "--stage", "dev", "--cdk-out", assemblyDir, "--no-synth", "--state", state,
-			"--api", "127.0.0.1:0", "--cognito", "127.0.0.1:0", "--dynamodb", "127.0.0.1:0")
+			"--api", "127.0.0.1:0", "--cognito", "127.0.0.1:0", "--dynamodb", "127.0.0.1:0", "--web", "127.0.0.1:0")
 		cmd.Dir = repoDir
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Start(); err != nil {
