@@ -9,6 +9,7 @@ import { Auth } from './auth';
 import { loadConfig } from './config';
 
 async function start(root: HTMLElement): Promise<void> {
+  root.replaceChildren(); // the "Loading…" placeholder of index.html
   try {
     const config = await loadConfig();
     const auth = new Auth({ config, storage: localStorage });

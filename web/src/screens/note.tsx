@@ -81,7 +81,8 @@ export function NoteView(p: {
           <button type="button" class="danger" onClick={remove}>
             Delete note
           </button>
-          <button type="button" onClick={() => dialog.current?.close()}>
+          {/* The safe choice has the focus when the dialog opens. */}
+          <button type="button" autoFocus onClick={() => dialog.current?.close()}>
             Cancel
           </button>
         </div>
