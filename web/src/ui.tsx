@@ -163,3 +163,17 @@ export function Link({ href, navigate, children, class: cls }: { href: string; n
     </a>
   );
 }
+
+/** BackTo is the link-like button under a form that leads to another screen. */
+export function BackTo(p: { lead?: string; label: string; onClick: () => void }) {
+  return (
+    <nav class="alternatives" aria-label="Other choices">
+      <p>
+        {p.lead && `${p.lead} `}
+        <button type="button" class="link" onClick={p.onClick}>
+          {p.label}
+        </button>
+      </p>
+    </nav>
+  );
+}

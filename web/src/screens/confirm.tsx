@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 
 import type { Auth } from '../auth';
-import { Field, Notice, Screen, useAction } from '../ui';
+import { BackTo, Field, Notice, Screen, useAction } from '../ui';
 import type { Message } from '../ui';
 import type { GoTo } from './account';
 
@@ -52,13 +52,7 @@ export function Confirm(p: { auth: Auth; email: string; message: Message | undef
           </button>
         </div>
       </form>
-      <nav class="alternatives" aria-label="Other choices">
-        <p>
-          <button type="button" class="link" onClick={() => p.go('signin', email.trim())}>
-            Back to sign-in
-          </button>
-        </p>
-      </nav>
+      <BackTo label="Back to sign-in" onClick={() => p.go('signin', email.trim())} />
     </Screen>
   );
 }

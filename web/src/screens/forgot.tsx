@@ -1,12 +1,11 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 
 import type { Auth } from '../auth';
 import type { PasswordPolicy } from '../config';
-import { unmetRules } from '../password';
-import { Field, Notice, Screen, useAction } from '../ui';
+import { BackTo, Field, Notice, Screen, useAction } from '../ui';
 import type { Message } from '../ui';
 import type { GoTo } from './account';
-import { PasswordRules } from './rules';
+import { missingRules, NewPassword } from './rules';
 
 /** Forgot resets a password in two steps: a code by e-mail, then the code with the new password. */
 export function Forgot(p: { auth: Auth; policy: PasswordPolicy; email: string; message: Message | undefined; go: GoTo }) {
@@ -15,7 +14,6 @@ export function Forgot(p: { auth: Auth; policy: PasswordPolicy; email: string; m
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction((text) => action.setError({ kind: 'alert', text }));
-  const codeForm = useRef<HTMLFormElement>(null);
 
   const sendCode = (e?: Event) => {
     e?.preventDefault();
@@ -25,10 +23,9 @@ export function Forgot(p: { auth: Auth; policy: PasswordPolicy; email: string; m
   };
   const reset = (e: Event) => {
     e.preventDefault();
-    const missing = unmetRules(p.policy, password);
-    if (missing.length > 0) {
-      action.setError({ kind: 'alert', text: `The new password still needs ${missing.join(', ')}.` });
-      codeForm.current?.querySelector<HTMLInputElement>('#new-password')?.focus();
+    const missing = missingRules(p.policy, password, 'new-password');
+    if (missing) {
+      action.setError({ kind: 'alert', text: missing });
       return;
     }
     action.run(async () => {
@@ -49,19 +46,9 @@ export function Forgot(p: { auth: Auth; policy: PasswordPolicy; email: string; m
           </button>
         </form>
       ) : (
-        <form ref={codeForm} onSubmit={reset} aria-busy={action.busy}>
+        <form onSubmit={reset} aria-busy={action.busy}>
           <Field id="code" label="Confirmation code" autoComplete="one-time-code" inputMode="numeric" required value={code} onInput={setCode} />
-          <Field
-            id="new-password"
-            label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
-            describedBy="password-rules"
-            value={password}
-            onInput={setPassword}
-          />
-          <PasswordRules id="password-rules" policy={p.policy} password={password} />
+          <NewPassword id="new-password" label="New password" policy={p.policy} value={password} onInput={setPassword} />
           <Notice message={action.error} />
           <div class="actions">
             <button type="submit" class="primary">
@@ -73,13 +60,7 @@ export function Forgot(p: { auth: Auth; policy: PasswordPolicy; email: string; m
           </div>
         </form>
       )}
-      <nav class="alternatives" aria-label="Other choices">
-        <p>
-          <button type="button" class="link" onClick={() => p.go('signin', email.trim())}>
-            Back to sign-in
-          </button>
-        </p>
-      </nav>
+      <BackTo label="Back to sign-in" onClick={() => p.go('signin', email.trim())} />
     </Screen>
   );
 }
