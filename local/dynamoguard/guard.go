@@ -1,0 +1,233 @@
+// Package dynamoguard is the door of the twin's local DynamoDB. dynalite answers any request, from any web page
+// (it allows every origin in CORS) and without checking signatures; the guard stands in front of it and forwards
+// only what DynamoDB itself would accept from the twin's local credentials:
+//
+//   - no request from a browser: any Origin or Sec-Fetch-* header (preflights included) gets 403, without CORS
+//     headers, so a page the developer visits cannot read or write the table;
+//   - no Host other than a loopback name or address, so DNS rebinding (a site's name resolving to 127.0.0.1) fails;
+//   - an AWS Signature Version 4 made with the local credentials, for this region and service, dated within 15
+//     minutes, verified by re-signing a copy of the request with the AWS SDK's own signer; failures get DynamoDB's
+//     error types (MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException,
+//     IncompleteSignatureException);
+//   - a request body of at most 16 MB, DynamoDB's largest request.
+package dynamoguard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+const (
+	// Service is the signing name of DynamoDB, the service a credential scope must name.
+	Service = "dynamodb"
+	// MaxBody is the largest request body forwarded: DynamoDB's request size limit (BatchWriteItem, 16 MB).
+	MaxBody = 16 << 20
+	// MaxSkew is how far a request's X-Amz-Date may be from the guard's clock, as on AWS.
+	MaxSkew = 15 * time.Minute
+)
+
+// Options configure New.
+type Options struct {
+	// Credentials are the only ones accepted. Required.
+	Credentials aws.Credentials
+	// Region is the region a credential scope must name. Required.
+	Region string
+	// Socket is the Unix socket dynalite listens on; Upstream is used when it is empty.
+	Socket string
+	// Upstream is dynalite's URL, for a dynalite on TCP.
+	Upstream string
+	// Now is the clock signatures are dated against. Default: time.Now.
+	Now func() time.Time
+}
+
+// Guard is an http.Handler that verifies each request and forwards the accepted ones to dynalite.
+type Guard struct {
+	creds  aws.Credentials
+	region string
+	now    func() time.Time
+	// signer is the guard's own: the SDK signer caches derived keys by access key ID, region and service, not by
+	// secret, so a signer shared with other credentials of the same key ID would sign with their secret.
+	signer *v4.Signer
+	proxy  *httputil.ReverseProxy
+}
+
+// New returns a guard for dynalite at opts.Socket or opts.Upstream.
+func New(opts Options) (*Guard, error) {
+	if opts.Credentials.AccessKeyID == "" || opts.Credentials.SecretAccessKey == "" {
+		return nil, errors.New("dynamoguard: credentials are required")
+	}
+	if opts.Region == "" {
+		return nil, errors.New("dynamoguard: region is required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// Many idle connections: every function process and the developer's tools share the guard, and a connection
+	// opened per request would cost more than the request.
+	transport := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, DisableCompression: true}
+	target := &url.URL{Scheme: "http", Host: "dynalite"}
+	switch {
+	case opts.Socket != "":
+		var d net.Dialer
+		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", opts.Socket)
+		}
+	case opts.Upstream != "":
+		u, err := url.Parse(opts.Upstream)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("dynamoguard: upstream %q is not a URL", opts.Upstream)
+		}
+		target = u
+	default:
+		return nil, errors.New("dynamoguard: a socket or an upstream URL is required")
+	}
+	g := &Guard{creds: opts.Credentials, region: opts.Region, now: opts.Now, signer: v4.NewSigner()}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite:        func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
+		Transport:      transport,
+		ModifyResponse: stripCORS,
+		ErrorHandler:   upstreamFailed,
+	}
+	return g, nil
+}
+
+// Refusal is the guard's answer to a request it does not forward: an HTTP status and a DynamoDB error. Messages
+// quote caller input with a precision (%.100q), so a refusal stays small whatever the request.
+type Refusal struct {
+	Status  int
+	Type    string // the exception name, e.g. UnrecognizedClientException
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Type + ": " + r.Message }
+
+// typePrefix is the namespace DynamoDB gives its authentication errors' __type.
+const typePrefix = "com.amazon.coral.service#"
+
+// write answers with the refusal as DynamoDB's JSON error, and no CORS headers.
+func (r *Refusal) write(w http.ResponseWriter) {
+	body, _ := json.Marshal(map[string]string{"__type": typePrefix + r.Type, "message": r.Message})
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(r.Status)
+	_, _ = w.Write(body)
+}
+
+func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ref := checkCaller(r); ref != nil {
+		ref.write(w)
+		return
+	}
+	body, ref := readBody(w, r)
+	if ref == nil {
+		ref = g.verify(r, body)
+	}
+	if ref != nil {
+		ref.write(w)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	g.proxy.ServeHTTP(w, r)
+}
+
+// Check is the guard's verdict on a request whose body has been read: nil to forward it, or the refusal.
+func (g *Guard) Check(r *http.Request, body []byte) *Refusal {
+	if ref := checkCaller(r); ref != nil {
+		return ref
+	}
+	if len(body) > MaxBody {
+		return tooLarge()
+	}
+	return g.verify(r, body)
+}
+
+// checkCaller refuses web pages and names that are not this machine's.
+func checkCaller(r *http.Request) *Refusal {
+	for name := range r.Header {
+		if name == "Origin" || strings.HasPrefix(name, "Sec-Fetch-") {
+			return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
+				Message: "the local DynamoDB refuses requests from web pages (" + name + " header): only programs on this machine, signing with the twin's local credentials, may use it"}
+		}
+	}
+	if !loopbackHost(r.Host) {
+		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
+			Message: fmt.Sprintf("the local DynamoDB answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not %.100q", r.Host)}
+	}
+	return nil
+}
+
+// loopbackHost reports whether a Host header names this machine: localhost or a loopback address, any port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// readBody reads at most MaxBody bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Refusal) {
+	if r.ContentLength > MaxBody {
+		return nil, tooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, tooLarge()
+	case err != nil:
+		return nil, &Refusal{Status: http.StatusBadRequest, Type: "SerializationException", Message: "cannot read the request body: " + err.Error()}
+	}
+	return body, nil
+}
+
+func tooLarge() *Refusal {
+	return &Refusal{Status: http.StatusRequestEntityTooLarge, Type: "ValidationException",
+		Message: fmt.Sprintf("the request is larger than DynamoDB's limit of %d bytes", MaxBody)}
+}
+
+// stripCORS removes dynalite's Access-Control-* headers (it allows every origin): the guard's answers never let a
+// web page read them, even if a browser's request got this far.
+func stripCORS(resp *http.Response) error {
+	for name := range resp.Header {
+		if strings.HasPrefix(name, "Access-Control-") {
+			resp.Header.Del(name)
+		}
+	}
+	return nil
+}
+
+// upstreamFailed answers when dynalite cannot be reached (503: it is not running, the twin restarts it) or failed
+// while answering (500: the request may or may not have been applied), as DynamoDB's own server errors, which the
+// AWS SDKs retry.
+func upstreamFailed(w http.ResponseWriter, _ *http.Request, err error) {
+	ref := &Refusal{Status: http.StatusInternalServerError, Type: "InternalServerError",
+		Message: "the local DynamoDB (dynalite) failed while answering: " + err.Error()}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+		ref = &Refusal{Status: http.StatusServiceUnavailable, Type: "ServiceUnavailable",
+			Message: "the local DynamoDB (dynalite) is not running; the twin restarts it: retry"}
+	}
+	ref.write(w)
+}
