@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -17,14 +18,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/authnotes/authnotes/local/privatefs"
 )
 
 // Options configure Start.
 type Options struct {
 	// Addr is host:port to listen on. Default: "127.0.0.1:0" (a free port).
 	Addr string
-	// Dir keeps the tables on disk (LevelDB) so a restart loses nothing.
-	// Default: "" (in memory).
+	// Socket, when set, is the path of a Unix socket to listen on instead of Addr: only processes that may open its
+	// folder can connect, and no web page can (a loopback port is reachable from any page the browser shows).
+	Socket string
+	// Dir keeps the tables on disk (LevelDB) so a restart loses nothing. It is created, or tightened, to mode
+	// 0700, and dynalite creates its files 0600. Default: "" (in memory).
 	Dir string
 	// Log receives dynalite's output. Default: discarded.
 	Log io.Writer
@@ -37,11 +43,18 @@ type Options struct {
 type Server struct {
 	cmd      *exec.Cmd
 	endpoint string
+	socket   string
 	done     chan struct{} // closed when the process has exited
 	waitErr  error
 	once     sync.Once
 	closeErr error
+
+	mu   sync.Mutex
+	tail []string // the last lines of output, for a message when it fails
 }
+
+// tailLines is how many lines of its output a Server keeps for Output.
+const tailLines = 20
 
 // readyTimeout is generous: a loaded 2-core machine can take seconds to start Node.
 const readyTimeout = 60 * time.Second
@@ -62,9 +75,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, errors.New("dynalite needs Node.js, and node is not on PATH: install Node.js 20+ (for example apt-get install nodejs npm), then run npm ci at the repository root")
 	}
 	if opts.Dir != "" {
-		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		if err := privatefs.MkdirAll(opts.Dir); err != nil {
 			return nil, fmt.Errorf("dynalite data directory: %w", err)
 		}
+	}
+	if opts.Socket != "" {
+		// A socket left by a killed dynalite would make the new one fail with EADDRINUSE.
+		if err := os.Remove(opts.Socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("remove the old dynalite socket: %w", err)
+		}
+		return start(ctx, node, cli, "", opts.Socket, opts)
 	}
 	addr := opts.Addr
 	if addr == "" {
@@ -94,13 +114,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 var errAddrInUse = errors.New("address already in use")
 
+// start runs dynalite on host:port, or on the Unix socket port when host is "".
 func start(ctx context.Context, node, cli, host, port string, opts Options) (*Server, error) {
-	args := []string{cli, "--host", host, "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	args := []string{cli, "--port", port, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	s := &Server{done: make(chan struct{})}
+	if host != "" {
+		args = append(args, "--host", host)
+		s.endpoint = "http://" + net.JoinHostPort(host, port)
+	} else {
+		s.socket = port
+	}
 	if opts.Dir != "" {
 		args = append(args, "--path", opts.Dir)
 	}
-	cmd := exec.Command(node, args...)
+	cmd := privateCommand(node, args...)
 	setProcAttr(cmd)
+	s.cmd = cmd
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("dynalite stdout: %w", err)
@@ -109,33 +138,30 @@ func start(ctx context.Context, node, cli, host, port string, opts Options) (*Se
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dynalite (%s %s): %w", node, cli, err)
 	}
-	s := &Server{cmd: cmd, endpoint: "http://" + net.JoinHostPort(host, port), done: make(chan struct{})}
 
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
 	}
 	ready := make(chan struct{})
-	var (
-		mu   sync.Mutex
-		tail []string // last lines, for the error message if startup fails
-	)
 	go func() {
 		sc := bufio.NewScanner(out)
 		signalled := false
 		for sc.Scan() {
 			line := sc.Text()
-			fmt.Fprintln(logw, line)
-			mu.Lock()
-			tail = append(tail, line)
-			if len(tail) > 20 {
-				tail = tail[1:]
+			s.mu.Lock()
+			s.tail = append(s.tail, line)
+			if len(s.tail) > tailLines {
+				s.tail = s.tail[1:]
 			}
-			mu.Unlock()
+			s.mu.Unlock()
+			// The ready line is for Start, which returns the address; on a socket it even reads "localhost:undefined".
 			if !signalled && strings.HasPrefix(line, "Dynalite listening at:") {
 				signalled = true
 				close(ready)
+				continue
 			}
+			fmt.Fprintln(logw, line)
 		}
 		_, _ = io.Copy(logw, out)
 		s.waitErr = cmd.Wait()
@@ -148,11 +174,9 @@ func start(ctx context.Context, node, cli, host, port string, opts Options) (*Se
 	case <-ready:
 		return s, nil
 	case <-s.done:
-		mu.Lock()
-		output := strings.Join(tail, "\n")
-		mu.Unlock()
+		output := s.Output()
 		if strings.Contains(output, "EADDRINUSE") {
-			return nil, fmt.Errorf("dynalite on %s: %w", s.endpoint, errAddrInUse)
+			return nil, fmt.Errorf("dynalite on %s: %w", s.address(), errAddrInUse)
 		}
 		return nil, fmt.Errorf("dynalite exited before it was ready (%v):\n%s", s.waitErr, output)
 	case <-ctx.Done():
@@ -160,12 +184,41 @@ func start(ctx context.Context, node, cli, host, port string, opts Options) (*Se
 		return nil, fmt.Errorf("start dynalite: %w", ctx.Err())
 	case <-timer.C:
 		_ = s.Close()
-		return nil, fmt.Errorf("dynalite did not report ready on %s within %s", s.endpoint, readyTimeout)
+		return nil, fmt.Errorf("dynalite did not report ready on %s within %s", s.address(), readyTimeout)
 	}
 }
 
-// Endpoint is the server's URL, e.g. http://127.0.0.1:8000.
+// Endpoint is the server's URL, e.g. http://127.0.0.1:8000; "" for a server on a Unix socket.
 func (s *Server) Endpoint() string { return s.endpoint }
+
+// Socket is the path of the server's Unix socket; "" for a server on TCP.
+func (s *Server) Socket() string { return s.socket }
+
+func (s *Server) address() string {
+	if s.socket != "" {
+		return s.socket
+	}
+	return s.endpoint
+}
+
+// Done is closed when the process has exited, on its own or by Close.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Err says why the process exited, once Done is closed.
+func (s *Server) Err() error {
+	<-s.done
+	if s.waitErr == nil {
+		return errors.New("exited with status 0")
+	}
+	return s.waitErr
+}
+
+// Output is the last lines dynalite printed.
+func (s *Server) Output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.tail, "\n")
+}
 
 // Close stops dynalite and every process it started, and waits for it to exit.
 func (s *Server) Close() error {

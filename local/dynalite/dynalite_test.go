@@ -3,11 +3,15 @@ package dynalite
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -65,13 +69,7 @@ func TestDirKeepsTablesAcrossRestarts(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "dynamodb")
 	ctx := context.Background()
 	first := startT(t, Options{Dir: dir})
-	_, err := client(first.Endpoint()).CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("Persisted"),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
+	if _, err := client(first.Endpoint()).CreateTable(ctx, tableInput("Persisted")); err != nil {
 		t.Fatalf("CreateTable() error = %v", err)
 	}
 	if err := first.Close(); err != nil {
@@ -118,5 +116,89 @@ func TestStartWithoutNode(t *testing.T) {
 	_, err := Start(context.Background(), Options{})
 	if err == nil || !strings.Contains(err.Error(), "install Node.js") {
 		t.Errorf("Start() without node error = %v; want one naming how to install Node.js", err)
+	}
+}
+
+func TestDataAndSocketArePrivate(t *testing.T) {
+	state := t.TempDir()
+	dir := filepath.Join(state, "dynamodb")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // an older twin made it so
+		t.Fatal(err)
+	}
+	sock := filepath.Join(state, "dynalite.sock")
+	s := startT(t, Options{Dir: dir, Socket: sock})
+	if s.Socket() != sock || s.Endpoint() != "" {
+		t.Errorf("Socket(), Endpoint() = %q, %q; want %q, \"\"", s.Socket(), s.Endpoint(), sock)
+	}
+	db := socketClient(sock)
+	if _, err := db.CreateTable(context.Background(), tableInput("Private")); err != nil {
+		t.Fatalf("CreateTable over the socket: %v", err)
+	}
+	if err := filepath.WalkDir(state, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == state {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %o; want no access for group and others", path, perm)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKilledServerReportsItAndRestartsOnTheSameSocket(t *testing.T) {
+	state := t.TempDir()
+	opts := Options{Dir: filepath.Join(state, "dynamodb"), Socket: filepath.Join(state, "dynalite.sock")}
+	s := startT(t, opts)
+	if _, err := socketClient(opts.Socket).CreateTable(context.Background(), tableInput("Kept")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(s.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done() not closed 10 s after SIGKILL")
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("Err() = %v; want the kill", err)
+	}
+	if out := s.Output(); !strings.Contains(out, "Dynalite listening") {
+		t.Errorf("Output() = %q; want dynalite's last lines", out)
+	}
+	// The killed process left its socket file behind; a new server takes the path over, with the data.
+	again := startT(t, opts)
+	out, err := socketClient(again.Socket()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil || len(out.TableNames) != 1 {
+		t.Errorf("ListTables() after the restart = %v, %v; want [Kept]", out, err)
+	}
+}
+
+func socketClient(sock string) *dynamodb.Client {
+	var d net.Dialer
+	httpc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	return dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String("http://dynalite"), HTTPClient: httpc,
+	})
+}
+
+func tableInput(name string) *dynamodb.CreateTableInput {
+	return &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
 	}
 }

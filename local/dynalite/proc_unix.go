@@ -23,3 +23,9 @@ func setProcAttr(cmd *exec.Cmd) {
 func signalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
 	return syscall.Kill(-cmd.Process.Pid, sig)
 }
+
+// privateCommand runs name with umask 077, so every file dynalite creates (its LevelDB files, its socket) is the
+// owner's alone. The shell sets the umask and replaces itself with the command: the pid stays the command's.
+func privateCommand(name string, args ...string) *exec.Cmd {
+	return exec.Command("/bin/sh", append([]string{"-c", `umask 077 && exec "$0" "$@"`, name}, args...)...)
+}
