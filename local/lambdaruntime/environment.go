@@ -89,7 +89,7 @@ type environment struct {
 func (f *Function) startEnvironment(ctx context.Context, env *environment) error {
 	if err := env.start(); err != nil {
 		f.discard(env)
-		return err
+		return f.startFailed(err)
 	}
 	timer := time.NewTimer(f.cfg.InitTimeout)
 	defer timer.Stop()
@@ -98,15 +98,27 @@ func (f *Function) startEnvironment(ctx context.Context, env *environment) error
 		return nil
 	case <-env.exitedCh:
 		f.discard(env)
-		return env.exitError()
+		return f.startFailed(env.exitError())
 	case <-timer.C:
 		f.log.printf("INIT timed out after %.2f seconds", f.cfg.InitTimeout.Seconds())
 		f.discard(env)
-		return &Error{Type: "Sandbox.Timedout", Message: fmt.Sprintf("init phase did not finish within %s", f.cfg.InitTimeout), timeout: true}
+		return f.startFailed(&Error{Type: "Sandbox.Timedout", Message: fmt.Sprintf("init phase did not finish within %s", f.cfg.InitTimeout), timeout: true})
 	case <-ctx.Done():
 		f.discard(env)
 		return ctx.Err()
 	}
+}
+
+// startFailed reports a failed start to Config.StartFailed, unless the function is closing (Close kills the
+// environments that are starting), and returns err.
+func (f *Function) startFailed(err error) error {
+	f.mu.Lock()
+	closed := f.closed
+	f.mu.Unlock()
+	if !closed && f.cfg.StartFailed != nil {
+		f.cfg.StartFailed(err)
+	}
+	return err
 }
 
 // discard stops a failed environment and removes it from the pool.

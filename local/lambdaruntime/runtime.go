@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Limits Lambda applies to synchronous invocations.
@@ -97,6 +99,13 @@ type Config struct {
 	LogGroup string
 	// DynamoDBEndpoint, when set, becomes AWS_ENDPOINT_URL_DYNAMODB so the AWS SDK talks to the local DynamoDB.
 	DynamoDBEndpoint string
+	// Credentials become AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and (when set) AWS_SESSION_TOKEN, as Lambda passes
+	// the execution role's: the twin gives its local credentials, which its DynamoDB accepts. Default: none set.
+	Credentials aws.Credentials
+	// StartFailed, when set, is called each time an execution environment fails to start: its bootstrap cannot be
+	// run, exits or reports an init error before asking for an invocation, or does not ask within InitTimeout. The
+	// invocation gets the error either way; StartFailed lets a supervisor notice a function that never starts.
+	StartFailed func(err error)
 	// Log receives the processes' stdout and stderr and the runtime's own lines, each prefixed with
 	// "[Name] ". Default: os.Stderr.
 	Log io.Writer
@@ -334,7 +343,7 @@ func (f *Function) Close() error {
 	return errors.Join(errs...)
 }
 
-// environment variables Lambda sets for provided runtimes, plus the local endpoints and dummy credentials.
+// environment variables Lambda sets for provided runtimes, plus the local endpoint and credentials.
 func (f *Function) environ(runtimeAPI string, seq int, started time.Time) []string {
 	c := &f.cfg
 	env := maps.Clone(c.Env)
@@ -353,9 +362,6 @@ func (f *Function) environ(runtimeAPI string, seq int, started time.Time) []stri
 		"AWS_DEFAULT_REGION":              c.Region,
 		"_HANDLER":                        c.Handler,
 		"LAMBDA_TASK_ROOT":                c.Dir,
-		"AWS_ACCESS_KEY_ID":               "ASIALOCALTWINDUMMY00",
-		"AWS_SECRET_ACCESS_KEY":           "local-twin-dummy-secret-access-key",
-		"AWS_SESSION_TOKEN":               "local-twin-dummy-session-token",
 		"TZ":                              ":UTC",
 		"LANG":                            "en_US.UTF-8",
 		"PATH":                            os.Getenv("PATH"),
@@ -368,6 +374,15 @@ func (f *Function) environ(runtimeAPI string, seq int, started time.Time) []stri
 	}
 	if c.DynamoDBEndpoint != "" {
 		reserved["AWS_ENDPOINT_URL_DYNAMODB"] = c.DynamoDBEndpoint
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": c.Credentials.AccessKeyID, "AWS_SECRET_ACCESS_KEY": c.Credentials.SecretAccessKey, "AWS_SESSION_TOKEN": c.Credentials.SessionToken,
+	} {
+		if v != "" {
+			reserved[k] = v
+		} else {
+			delete(env, k) // never the template's own: Lambda reserves these names
+		}
 	}
 	// Lambda refuses templates that set reserved keys, so the runtime's values win here.
 	maps.Copy(env, reserved)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -118,7 +119,11 @@ func alive(pid int) bool {
 }
 
 func TestInvokeSetsLambdaEnvironment(t *testing.T) {
-	f, _ := startFunction(t, func(c *Config) { c.DynamoDBEndpoint = "http://127.0.0.1:8000"; c.MemoryMB = 256 })
+	f, _ := startFunction(t, func(c *Config) {
+		c.DynamoDBEndpoint = "http://127.0.0.1:8000"
+		c.MemoryMB = 256
+		c.Credentials = aws.Credentials{AccessKeyID: "LOCALKEY", SecretAccessKey: "local-secret"}
+	})
 	before := time.Now()
 	res, err := invoke(t, f, "echo")
 	if err != nil {
@@ -135,6 +140,8 @@ func TestInvokeSetsLambdaEnvironment(t *testing.T) {
 		"AWS_REGION":                      "eu-west-1",
 		"AWS_DEFAULT_REGION":              "eu-west-1",
 		"AWS_ENDPOINT_URL_DYNAMODB":       "http://127.0.0.1:8000",
+		"AWS_ACCESS_KEY_ID":               "LOCALKEY",
+		"AWS_SECRET_ACCESS_KEY":           "local-secret",
 		"_HANDLER":                        "bootstrap",
 		"LAMBDA_TASK_ROOT":                taskRoot,
 	}
@@ -145,10 +152,13 @@ func TestInvokeSetsLambdaEnvironment(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("environment mismatch (-want +got):\n%s", diff)
 	}
-	for _, k := range []string{"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+	for _, k := range []string{"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME"} {
 		if res.Env[k] == "" {
 			t.Errorf("environment variable %s is empty", k)
 		}
+	}
+	if v, ok := res.Env["AWS_SESSION_TOKEN"]; ok {
+		t.Errorf("AWS_SESSION_TOKEN = %q; want it unset for credentials without a session token", v)
 	}
 	if got, want := res.ARN, "arn:aws:lambda:eu-west-1:123456789012:function:hello-fn"; got != want {
 		t.Errorf("invoked function ARN = %q; want %q", got, want)
@@ -308,12 +318,14 @@ func TestFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			var startFailures []error
 			f, _ := startFunction(t, func(c *Config) {
 				c.Timeout = time.Second
 				c.Env["INIT_MODE"] = tt.initMode
 				if tt.initMode == "hang" {
 					c.InitTimeout = 200 * time.Millisecond
 				}
+				c.StartFailed = func(err error) { startFailures = append(startFailures, err) }
 			})
 			_, err := invoke(t, f, tt.action)
 			var fe *Error
@@ -332,7 +344,43 @@ func TestFailures(t *testing.T) {
 					t.Errorf("Processes() = %d after a failed init; want 0", n)
 				}
 			}
+			// Only a failed start is reported to a supervisor; a failed invocation is the caller's to see.
+			if want := map[bool]int{true: 1, false: 0}[tt.initMode != ""]; len(startFailures) != want || want == 1 && startFailures[0] != err {
+				t.Errorf("StartFailed calls = %v; want %d with the invocation's error", startFailures, want)
+			}
 		})
+	}
+}
+
+// TestMissingBootstrapIsAStartFailure: a bootstrap deleted after Start (rm -rf of the build folder) fails every
+// invocation at once and each attempt reaches StartFailed, so the twin can stop instead of failing silently.
+func TestMissingBootstrapIsAStartFailure(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join(taskRoot, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), raw, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var startFailures []error
+	f, _ := startFunction(t, func(c *Config) {
+		c.Dir = dir
+		c.StartFailed = func(err error) { mu.Lock(); startFailures = append(startFailures, err); mu.Unlock() }
+	})
+	if err := os.Remove(filepath.Join(dir, "bootstrap")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := invoke(t, f, "echo"); err == nil || !strings.Contains(err.Error(), "no such file") {
+			t.Errorf("Invoke with the bootstrap gone = %v; want the start error", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(startFailures) != 2 {
+		t.Errorf("StartFailed called %d times; want once per failed start (2)", len(startFailures))
 	}
 }
 
