@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -23,16 +24,21 @@ func main() {
 	flag.StringVar(&opts.StateDir, "state", "", "state directory (default: .local/<stage> in the repository)")
 	flag.StringVar(&opts.APIAddr, "api", twin.DefaultAPIAddr, "address of the HTTP API")
 	flag.StringVar(&opts.CognitoAddr, "cognito", twin.DefaultCognitoAddr, "address of the Cognito endpoint")
-	flag.StringVar(&opts.DynamoDBAddr, "dynamodb", twin.DefaultDynamoDBAddr, "address of DynamoDB (dynalite)")
+	flag.StringVar(&opts.DynamoDBAddr, "dynamodb", twin.DefaultDynamoDBAddr, "address of DynamoDB (the guard in front of dynalite)")
 	flag.StringVar(&opts.WebAddr, "web", twin.DefaultWebAddr, "address of the web app, loopback only ('' serves none)")
 	flag.StringVar(&opts.WebDir, "web-dir", "", "the web app's build (default: web/dist in the repository, made by `make web`)")
 	flag.BoolVar(&opts.NoThrottle, "no-throttle", false, "ignore the stage's throttling (for load tests)")
 	flag.Parse()
 	if err := run(opts); err != nil {
-		fmt.Fprintln(os.Stderr, "twin:", err)
+		if !errors.Is(err, errStoppedItself) {
+			fmt.Fprintln(os.Stderr, "twin:", err)
+		}
 		os.Exit(1)
 	}
 }
+
+// errStoppedItself is returned when the twin stopped on its own; it has logged why.
+var errStoppedItself = errors.New("the twin stopped itself")
 
 func run(opts twin.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,11 +48,13 @@ func run(opts twin.Options) error {
 		return err
 	}
 	out := t.Outputs()
+	credsFile, profile := t.CredentialsFile()
 	fmt.Fprintf(os.Stderr, `
 The %s stage runs offline:
 %s  API              %s
   Cognito          %s   (user pool %s, app client %s)
   DynamoDB         %s   (table %s)
+                   takes requests signed with profile %s of %s
   outputs          %s
 
 Try it, in another terminal:
@@ -56,8 +64,12 @@ Try it, in another terminal:
 
 Ctrl-C stops everything; data stays in the state directory.
 `, opts.Stage, webLine(out["WebUrl"]), out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
-		t.DynamoDBEndpoint(), out["TableName"], t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]))
-	<-ctx.Done()
+		t.DynamoDBEndpoint(), out["TableName"], profile, credsFile, t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]))
+	select {
+	case <-t.Done(): // a child kept failing: the twin said why and stopped everything
+		return errStoppedItself
+	case <-ctx.Done():
+	}
 	stop() // a second Ctrl-C ends the process at once
 	fmt.Fprintln(os.Stderr, "\ntwin: stopping")
 	return t.Close()

@@ -11,9 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/authnotes/authnotes/constructs/notesapi/gobuild"
 	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/lambdaruntime"
+	"github.com/authnotes/authnotes/local/privatefs"
 )
 
 // Metadata keys the notesapi construct writes on every function.
@@ -125,7 +128,7 @@ func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*function
 		if err := goBuild(ctx, repoDir, s.goPackage, dir); err != nil {
 			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
 		}
-		if err := os.WriteFile(stamp, []byte(prints[s.goPackage]), 0o644); err != nil {
+		if err := privatefs.WriteFile(stamp, []byte(prints[s.goPackage])); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(log, "twin: built %s in %.1fs\n", s.goPackage, time.Since(start).Seconds())
@@ -135,7 +138,7 @@ func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*function
 
 // goBuild compiles a package for the host with the bundler's flags.
 func goBuild(ctx context.Context, repoDir, pkg, outDir string) error {
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	if err := privatefs.MkdirAll(outDir); err != nil {
 		return err
 	}
 	args := append([]string{"build"}, gobuild.Flags...)
@@ -148,14 +151,27 @@ func goBuild(ctx context.Context, repoDir, pkg, outDir string) error {
 	if err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
-	return nil
+	return privatefs.Tighten(outDir) // go build makes the executable 0755
+}
+
+// functionEnv is what the twin gives every function besides its own properties.
+type functionEnv struct {
+	region, account string
+	dynamoDB        string          // the local DynamoDB's URL (the guard)
+	credentials     aws.Credentials // the local credentials, which the guard accepts
+	log             io.Writer
+	// startFailed hears of every bootstrap that failed to start, by function name.
+	startFailed func(name string, err error)
 }
 
 // runtimeConfig maps the resolved function properties to the runtime's configuration.
-func runtimeConfig(s *functionSpec, dir, region, account, dynamoEndpoint string, log io.Writer) (lambdaruntime.Config, error) {
+func runtimeConfig(s *functionSpec, dir string, env functionEnv) (lambdaruntime.Config, error) {
 	cfg := lambdaruntime.Config{
-		Name: s.name, Dir: dir, Region: region, Account: account, DynamoDBEndpoint: dynamoEndpoint, Log: log,
-		Env: map[string]string{},
+		Name: s.name, Dir: dir, Region: env.region, Account: env.account, DynamoDBEndpoint: env.dynamoDB,
+		Credentials: env.credentials, Log: env.log, Env: map[string]string{},
+	}
+	if env.startFailed != nil {
+		cfg.StartFailed = func(err error) { env.startFailed(s.name, err) }
 	}
 	p := s.props
 	cfg.Handler, _ = p["Handler"].(string)

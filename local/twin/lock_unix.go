@@ -16,7 +16,7 @@ import (
 // dies), and records the holder's pid for the message another twin gets.
 func lockState(dir string) (*os.File, error) {
 	path := filepath.Join(dir, "twin.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock the state directory: %w", err)
 	}

@@ -54,11 +54,12 @@ func parseTable(r cfn.Resource, props map[string]any) (tableDef, error) {
 	return def, nil
 }
 
-func dynamoClient(endpoint, region string) *dynamodb.Client {
+// dynamoClient is the twin's own client of the local DynamoDB, signing with the local credentials like any other.
+func dynamoClient(endpoint, region string, creds aws.Credentials) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials:  credentials.StaticCredentialsProvider{Value: creds},
 	})
 }
 

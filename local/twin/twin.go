@@ -1,6 +1,7 @@
 // Package twin runs a synthesized stage offline: it reads the stack from the cloud assembly (synthesizing it when
-// missing or stale), starts dynalite with the stack's tables, the Cognito endpoint with its user pools, a Lambda
-// runtime per function and the HTTP API gateway, and writes the stack outputs with local values.
+// missing or stale), starts dynalite with the stack's tables behind the DynamoDB guard, the Cognito endpoint with
+// its user pools, a Lambda runtime per function and the HTTP API gateway, and writes the stack outputs with local
+// values. It supervises what it runs (supervise.go) and keeps its state folder private to its owner.
 package twin
 
 import (
@@ -14,13 +15,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/cognito"
-	"github.com/authnotes/authnotes/local/dynalite"
 	"github.com/authnotes/authnotes/local/gateway"
 	"github.com/authnotes/authnotes/local/lambdaruntime"
+	"github.com/authnotes/authnotes/local/privatefs"
 	"github.com/authnotes/authnotes/local/webapp"
 )
 
@@ -47,7 +51,7 @@ type Options struct {
 	// StateDir keeps users, keys, tables and host builds. Default: <RepoDir>/.local/<Stage>.
 	StateDir string
 	// Addresses to listen on; "127.0.0.1:0" picks a free port. Defaults: DefaultAPIAddr, DefaultCognitoAddr,
-	// DefaultDynamoDBAddr.
+	// DefaultDynamoDBAddr. The DynamoDB address is the guard's; dynalite itself listens on a Unix socket.
 	APIAddr, CognitoAddr, DynamoDBAddr string
 	// WebAddr serves the web app there (loopback only; "127.0.0.1:0" picks a free port). Empty: no web app;
 	// cmd/twin defaults it to DefaultWebAddr.
@@ -66,7 +70,10 @@ type Options struct {
 type Twin struct {
 	opts      Options
 	stack     *cfn.Stack
-	db        *dynalite.Server
+	sup       *supervisor
+	db        *keeper // dynalite, restarted when it dies
+	dynamo    dynamoAccess
+	guard     *http.Server
 	idp       *cognito.Server
 	functions []*lambdaruntime.Function
 	api       *http.Server
@@ -78,6 +85,21 @@ type Twin struct {
 	region, account string
 	// lock holds the state directory for this twin alone.
 	lock *os.File
+	// dynamoSocket is dynalite's Unix socket, in socketDir when the state directory's path is too long for one; Close
+	// removes both.
+	dynamoSocket, socketDir string
+
+	done      chan struct{} // closed when Close has finished
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// dynamoAccess is what a client needs to use the local DynamoDB.
+type dynamoAccess struct {
+	endpoint        string // the guard's URL
+	credentials     aws.Credentials
+	credentialsFile string // an AWS shared-credentials file holding them
+	profile         string // their profile in that file
 }
 
 // Start brings the stage up. On error everything started so far is stopped again.
@@ -94,11 +116,12 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 			return nil, fmt.Errorf("%w, or run without the web app (--web '')", err)
 		}
 	}
-	t := &Twin{opts: opts}
+	t := &Twin{opts: opts, sup: newSupervisor(opts.Log), done: make(chan struct{})}
 	if err := t.start(ctx); err != nil {
 		_ = t.Close()
 		return nil, err
 	}
+	go t.stopOnFatal()
 	return t, nil
 }
 
@@ -106,13 +129,17 @@ func (t *Twin) start(ctx context.Context) error {
 	if err := t.loadStack(ctx); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(t.opts.StateDir, 0o755); err != nil {
+	if err := privatefs.MkdirAll(t.opts.StateDir); err != nil {
 		return fmt.Errorf("create the state directory: %w", err)
 	}
 	// Two twins on one state directory would fight over dynalite's database and Cognito's file.
 	var err error
 	if t.lock, err = lockState(t.opts.StateDir); err != nil {
 		return err
+	}
+	// Older twins made the state readable by every account; what they left is made private here.
+	if err := privatefs.Tighten(t.opts.StateDir); err != nil {
+		return fmt.Errorf("make the state directory private: %w", err)
 	}
 	phys := newPhysical(t.stack, t.region, t.account)
 	if err := t.listenWeb(phys); err != nil {
@@ -181,17 +208,14 @@ func (t *Twin) loadStack(ctx context.Context) error {
 	return nil
 }
 
-// startDynamoDB starts dynalite and creates the stack's tables (keys and indexes) unless they exist.
+// startDynamoDB starts dynalite on a Unix socket, the guard in front of it on the DynamoDB address, and creates the
+// stack's tables (keys and indexes) through the guard unless they exist.
 func (t *Twin) startDynamoDB(ctx context.Context, phys *physical) ([]string, error) {
 	st, log := t.stack, t.opts.Log
-	dir := filepath.Join(t.opts.StateDir, "dynamodb")
-	var err error
-	t.db, err = dynalite.Start(ctx, dynalite.Options{Addr: t.opts.DynamoDBAddr, Dir: dir, Log: prefixed(log, "[dynalite] ")})
-	if err != nil {
+	if err := t.openDynamoDB(ctx); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "twin: DynamoDB (dynalite) on %s, data in %s\n", t.db.Endpoint(), dir)
-	db := dynamoClient(t.db.Endpoint(), t.region)
+	db := dynamoClient(t.dynamo.endpoint, t.region, t.dynamo.credentials)
 	rv := phys.resolver(st)
 	var tables []string
 	for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"} {
@@ -317,13 +341,20 @@ func (t *Twin) startFunctions(ctx context.Context, phys *physical) (map[string]g
 	if err != nil {
 		return nil, err
 	}
+	fenv := functionEnv{
+		region: t.region, account: t.account, dynamoDB: t.dynamo.endpoint, credentials: t.dynamo.credentials, log: t.opts.Log,
+		// A function whose bootstrap does not start fails the request; the next one tries a new process.
+		startFailed: func(name string, err error) {
+			t.sup.failed("function "+name, err, "", "the next request starts a new process (its output is above)")
+		},
+	}
 	invokers := map[string]gateway.Invoker{}
 	for _, s := range specs {
 		dir, ok := built[s.res.LogicalID]
 		if !ok {
 			dir = s.assetDir
 		}
-		cfg, err := runtimeConfig(s, dir, t.region, t.account, t.db.Endpoint(), t.opts.Log)
+		cfg, err := runtimeConfig(s, dir, fenv)
 		if err != nil {
 			return nil, err
 		}
@@ -364,7 +395,7 @@ func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, l
 		t.apiURL += stage + "/"
 	}
 	t.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = t.api.Serve(t.apiLn) }() // returns http.ErrServerClosed on Close
+	t.serve("HTTP API", t.api, t.apiLn)
 	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
 	return nil
 }
@@ -456,7 +487,7 @@ func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]strin
 		return nil, err
 	}
 	path := filepath.Join(t.opts.StateDir, "outputs.json")
-	if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+	if err := privatefs.WriteFile(path, append(raw, '\n')); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	fmt.Fprintf(t.opts.Log, "twin: wrote %s\n", path)
@@ -475,21 +506,75 @@ func (t *Twin) Outputs() map[string]string {
 // APIURL is the gateway's invoke URL, ending in "/".
 func (t *Twin) APIURL() string { return t.apiURL }
 
-// DynamoDBEndpoint is dynalite's URL.
-func (t *Twin) DynamoDBEndpoint() string { return t.db.Endpoint() }
+// DynamoDBEndpoint is the URL of the local DynamoDB: the guard, which takes requests signed with Credentials.
+func (t *Twin) DynamoDBEndpoint() string { return t.dynamo.endpoint }
 
-// Close stops the gateway, the functions' processes, Cognito (flushing its state) and dynalite.
+// Credentials are the twin's local credentials: the functions get them, and the DynamoDB endpoint accepts only
+// requests signed with them.
+func (t *Twin) Credentials() aws.Credentials { return t.dynamo.credentials }
+
+// CredentialsFile is the AWS shared-credentials file that holds Credentials under profile, for the AWS CLI and SDKs.
+func (t *Twin) CredentialsFile() (path, profile string) {
+	return t.dynamo.credentialsFile, t.dynamo.profile
+}
+
+// Done is closed once the twin has stopped: after Close, or on its own when a child kept failing or one of its
+// servers stopped; Err then says why.
+func (t *Twin) Done() <-chan struct{} { return t.done }
+
+// Err is the failure that stopped the twin on its own; nil while it runs and after a plain Close.
+func (t *Twin) Err() error {
+	select {
+	case <-t.sup.fatal:
+		return t.sup.err
+	default:
+		return nil
+	}
+}
+
+// stopOnFatal stops the twin when the supervisor gives up, so nothing keeps answering with a dead child behind it.
+func (t *Twin) stopOnFatal() {
+	select {
+	case <-t.sup.fatal:
+		fmt.Fprintf(t.opts.Log, "twin: %v\ntwin: stopping everything\n", t.sup.err)
+		_ = t.Close()
+	case <-t.done:
+	}
+}
+
+// serve runs one of the twin's servers; one that stops on its own (its listener failed) stops the twin.
+func (t *Twin) serve(what string, srv *http.Server, ln net.Listener) {
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			t.sup.stop(fmt.Errorf("the %s stopped serving: %w", what, err))
+		}
+	}()
+}
+
+// Close stops the gateway, the functions' processes, Cognito (flushing its state), the DynamoDB guard and dynalite.
+// It may be called more than once; later calls return the first one's result.
 func (t *Twin) Close() error {
+	t.closeOnce.Do(func() {
+		t.closeErr = t.close()
+		close(t.done)
+	})
+	return t.closeErr
+}
+
+func (t *Twin) close() error {
 	var errs []error
+	shutdown := func(what string, srv *http.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop the %s: %w", what, err))
+		}
+	}
 	if t.web != nil {
 		_ = t.web.Close() // nothing to flush: it only reads
 	}
 	if t.api != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := t.api.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop the API: %w", err))
-		}
-		cancel()
+		shutdown("API", t.api)
 	}
 	if t.apiLn != nil {
 		_ = t.apiLn.Close() // when Start failed before serving; Shutdown already closed it otherwise
@@ -504,10 +589,19 @@ func (t *Twin) Close() error {
 			errs = append(errs, fmt.Errorf("stop cognito: %w", err))
 		}
 	}
+	if t.guard != nil {
+		shutdown("DynamoDB guard", t.guard)
+	}
 	if t.db != nil {
 		if err := t.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop dynalite: %w", err))
 		}
+	}
+	if t.dynamoSocket != "" {
+		_ = os.Remove(t.dynamoSocket) // a killed dynalite leaves it behind
+	}
+	if t.socketDir != "" {
+		_ = os.RemoveAll(t.socketDir)
 	}
 	if t.lock != nil {
 		_ = t.lock.Close() // releases the lock

@@ -2,6 +2,7 @@ package twin
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -308,7 +310,12 @@ func TestRuntimeConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := &functionSpec{res: res, name: "S-GetThing", props: tt.props}
-			cfg, err := runtimeConfig(spec, "/task", "eu-west-1", "123456789012", "http://127.0.0.1:8000", nil)
+			var failedName string
+			creds := aws.Credentials{AccessKeyID: "LOCALKEY", SecretAccessKey: "secret"}
+			cfg, err := runtimeConfig(spec, "/task", functionEnv{
+				region: "eu-west-1", account: "123456789012", dynamoDB: "http://127.0.0.1:8000", credentials: creds,
+				startFailed: func(name string, _ error) { failedName = name },
+			})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("runtimeConfig() = %v; want an error containing %q", err, tt.wantErr)
@@ -318,8 +325,9 @@ func TestRuntimeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []any{cfg.Name, cfg.Dir, cfg.Handler, cfg.MemoryMB, cfg.Timeout, cfg.Env["TABLE_NAME"], cfg.LogLevel, cfg.SystemLogLevel, cfg.LogGroup, cfg.DynamoDBEndpoint}
-			want := []any{"S-GetThing", "/task", "bootstrap", 256, 10 * time.Second, "t", tt.wantLevel, tt.wantSystem, "/g", "http://127.0.0.1:8000"}
+			cfg.StartFailed(errors.New("init failed"))
+			got := []any{cfg.Name, cfg.Dir, cfg.Handler, cfg.MemoryMB, cfg.Timeout, cfg.Env["TABLE_NAME"], cfg.LogLevel, cfg.SystemLogLevel, cfg.LogGroup, cfg.DynamoDBEndpoint, cfg.Credentials.AccessKeyID, failedName}
+			want := []any{"S-GetThing", "/task", "bootstrap", 256, 10 * time.Second, "t", tt.wantLevel, tt.wantSystem, "/g", "http://127.0.0.1:8000", "LOCALKEY", "S-GetThing"}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("runtime config (-want +got):\n%s", diff)
 			}

@@ -84,7 +84,7 @@ func TestNoThrottleLetsABurstThrough(t *testing.T) {
 // measures both sides with the same concurrency on the same machine:
 //
 //	api:      POST /notes through the twin, with a valid access token
-//	dynamodb: the same conditional PutItem sent straight to the twin's dynalite with the AWS SDK
+//	dynamodb: the same conditional PutItem sent to the twin's DynamoDB (the guard, then dynalite) with the AWS SDK
 //
 // Run: go test -run '^$' -bench Throughput -benchtime 2000x ./test/e2e
 func BenchmarkThroughput(b *testing.B) {
@@ -121,7 +121,7 @@ func BenchmarkThroughput(b *testing.B) {
 		out := tw.Outputs()
 		db := dynamodb.New(dynamodb.Options{
 			Region: out["Region"], BaseEndpoint: aws.String(tw.DynamoDBEndpoint()),
-			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			Credentials: credentials.StaticCredentialsProvider{Value: tw.Credentials()},
 		})
 		cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("noteId"))).Build()
 		if err != nil {

@@ -79,7 +79,7 @@ func DynamoDBOptions(getenv func(string) string) (dynamodb.Options, error) {
 	}
 	key, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	if key == "" || secret == "" {
-		return dynamodb.Options{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: Lambda sets them from the execution role (the local twin sets dummy ones); to run a function elsewhere, export credentials")
+		return dynamodb.Options{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: Lambda sets them from the execution role (the local twin sets its local ones); to run a function elsewhere, export credentials")
 	}
 	opts := dynamodb.Options{
 		Region:      region,
