@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,42 +61,51 @@ func envFromOutputs(t testing.TB, out map[string]string) *env {
 // signUp registers and confirms a user with the code from the twin's outbox.
 func (e *env) signUp(email string) {
 	e.t.Helper()
+	if err := e.trySignUp(email); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// trySignUp is signUp for goroutines other than the test's: it returns the error.
+func (e *env) trySignUp(email string) error {
 	ctx := context.Background()
 	_, err := e.idp.SignUp(ctx, &cip.SignUpInput{
 		ClientId: aws.String(e.out["UserPoolClientId"]), Username: aws.String(email), Password: aws.String(password),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}},
 	})
 	if err != nil {
-		e.t.Fatalf("SignUp(%s): %v", email, err)
+		return fmt.Errorf("SignUp(%s): %w", email, err)
 	}
-	code := e.outboxCode(email)
+	code, err := e.outboxCode(email)
+	if err != nil {
+		return err
+	}
 	if _, err := e.idp.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{
 		ClientId: aws.String(e.out["UserPoolClientId"]), Username: aws.String(email), ConfirmationCode: aws.String(code),
 	}); err != nil {
-		e.t.Fatalf("ConfirmSignUp(%s): %v", email, err)
+		return fmt.Errorf("ConfirmSignUp(%s): %w", email, err)
 	}
+	return nil
 }
 
-func (e *env) outboxCode(email string) string {
-	e.t.Helper()
+func (e *env) outboxCode(email string) (string, error) {
 	resp, err := e.httpc.Get(e.out["CognitoEndpoint"] + "/_local/outbox?to=" + email)
 	if err != nil {
-		e.t.Fatalf("read the outbox: %v", err)
+		return "", fmt.Errorf("read the outbox: %w", err)
 	}
 	defer resp.Body.Close()
 	var box struct {
 		Messages []struct{ Purpose, Code string }
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
-		e.t.Fatalf("decode the outbox: %v", err)
+		return "", fmt.Errorf("decode the outbox: %w", err)
 	}
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		if m := box.Messages[i]; m.Purpose == "SignUp" && m.Code != "" {
-			return m.Code
+			return m.Code, nil
 		}
 	}
-	e.t.Fatalf("no sign-up code for %s in the outbox: %+v", email, box)
-	return ""
+	return "", fmt.Errorf("no sign-up code for %s in the outbox: %+v", email, box)
 }
 
 // signIn runs USER_SRP_AUTH with the project's SRP client.
@@ -151,6 +162,30 @@ func (e *env) call(method, path, token, body string, header ...string) reply {
 		e.t.Fatal(err)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// listTitles pages through GET /notes, limit notes at a time, and returns the titles of the caller's notes.
+func (e *env) listTitles(token string, limit int) []string {
+	e.t.Helper()
+	var titles []string
+	cursor := ""
+	for {
+		r := e.call("GET", fmt.Sprintf("/notes?limit=%d%s", limit, cursor), token, "")
+		var page struct {
+			Items      []struct{ Title string }
+			NextCursor string
+		}
+		if err := json.Unmarshal([]byte(r.body), &page); r.status != http.StatusOK || err != nil {
+			e.t.Fatalf("GET /notes = %d %s; want 200 with a page of notes", r.status, r.body)
+		}
+		for _, it := range page.Items {
+			titles = append(titles, it.Title)
+		}
+		if page.NextCursor == "" {
+			return titles
+		}
+		cursor = "&cursor=" + url.QueryEscape(page.NextCursor)
+	}
 }
 
 // poolKey reads the user pool's signing key from the twin's Cognito state, to mint tokens the real issuer could

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -292,24 +291,7 @@ func TestConcurrentCreates(t *testing.T) {
 				t.Errorf("%s create %d = %d %q; want 201 with its own note %q", u, i, r.status, r.gotTitle, r.title)
 			}
 		}
-		var titles []string
-		cursor := ""
-		for {
-			r := e.call("GET", "/notes?limit=15"+cursor, tokens[u], "")
-			want(t, "GET /notes", r, 200, "")
-			var page struct {
-				Items      []struct{ Title string }
-				NextCursor string
-			}
-			r.json(t, &page)
-			for _, it := range page.Items {
-				titles = append(titles, it.Title)
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			cursor = "&cursor=" + url.QueryEscape(page.NextCursor)
-		}
+		titles := e.listTitles(tokens[u], 15)
 		var wantTitles []string
 		for i := range n {
 			wantTitles = append(wantTitles, fmt.Sprintf("%s note %d", u, i))
