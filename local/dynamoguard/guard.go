@@ -4,7 +4,8 @@
 //
 //   - no request from a browser: any Origin or Sec-Fetch-* header (preflights included) gets 403, without CORS
 //     headers, so a page the developer visits cannot read or write the table;
-//   - no Host other than a loopback name or address, so DNS rebinding (a site's name resolving to 127.0.0.1) fails;
+//   - no request from another machine, nor for a Host other than a loopback name or address, so DNS rebinding (a
+//     site's name resolving to 127.0.0.1) fails;
 //   - an AWS Signature Version 4 made with the local credentials, for this region and service, dated within 15
 //     minutes, verified by re-signing a copy of the request with the AWS SDK's own signer; failures get DynamoDB's
 //     error types (MissingAuthenticationTokenException, UnrecognizedClientException, InvalidSignatureException,
@@ -30,6 +31,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/authnotes/authnotes/local/loopback"
 )
 
 const (
@@ -166,25 +169,11 @@ func checkCaller(r *http.Request) *Refusal {
 				Message: "the local DynamoDB refuses requests from web pages (" + name + " header): only programs on this machine, signing with the twin's local credentials, may use it"}
 		}
 	}
-	if !loopbackHost(r.Host) {
+	if !loopback.Request(r) {
 		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
-			Message: fmt.Sprintf("the local DynamoDB answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not %.100q", r.Host)}
+			Message: fmt.Sprintf("the local DynamoDB answers only this machine, under a loopback host name (localhost, 127.0.0.1, [::1]), not %.100q", r.Host)}
 	}
 	return nil
-}
-
-// loopbackHost reports whether a Host header names this machine: localhost or a loopback address, any port.
-func loopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	} else {
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // readBody reads at most MaxBody bytes of the request body.

@@ -314,3 +314,18 @@ func TestForwardsOverAUnixSocket(t *testing.T) {
 		t.Errorf("dynalite got %d requests; want 1", up.count())
 	}
 }
+
+func TestRequestsFromAnotherMachineAreRefused(t *testing.T) {
+	g, err := New(Options{Credentials: local, Region: region, Upstream: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const scan = `{"TableName":"notes"}`
+	for addr, want := range map[string]bool{"127.0.0.1:50000": true, "[::1]:50000": true, "192.0.2.7:50000": false} {
+		req := signedRequest(t, "http://127.0.0.1:8000/", scan, time.Now())
+		req.RemoteAddr = addr
+		if ref := g.Check(req, []byte(scan)); (ref == nil) != want {
+			t.Errorf("signed Scan from %s: verdict %v; want forwarded %v", addr, ref, want)
+		}
+	}
+}
