@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,9 +106,22 @@ func New(opts Options) (*Guard, error) {
 		Transport:      transport,
 		ModifyResponse: stripCORS,
 		ErrorHandler:   upstreamFailed,
+		BufferPool:     &bufferPool{},
 	}
 	return g, nil
 }
+
+// bufferPool reuses the proxy's copy buffers: without it each response allocates 32 KB.
+type bufferPool struct{ sync.Pool }
+
+func (p *bufferPool) Get() []byte {
+	if b, ok := p.Pool.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, 32<<10)
+}
+
+func (p *bufferPool) Put(b []byte) { p.Pool.Put(&b) }
 
 // Refusal is the guard's answer to a request it does not forward: an HTTP status and a DynamoDB error. Messages
 // quote caller input with a precision (%.100q), so a refusal stays small whatever the request.
