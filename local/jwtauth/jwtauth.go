@@ -207,6 +207,11 @@ func (c Claims) Subject() string { return c.String("sub") }
 // TokenUse is Cognito's `token_use` claim: "id" or "access".
 func (c Claims) TokenUse() string { return c.String("token_use") }
 
+// maxNumericDate bounds NumericDate claims to ±2^53 seconds: float64 holds every whole second up to there, and
+// beyond it int64(f) can wrap around (1e19 becomes a date in the past on amd64, so a token "not before" the year
+// 300 billion would pass).
+const maxNumericDate = 1 << 53
+
 // time reads a NumericDate claim; ok is false when it is absent.
 func (c Claims) time(name string) (t time.Time, ok bool, err error) {
 	v, present := c[name]
@@ -216,6 +221,10 @@ func (c Claims) time(name string) (t time.Time, ok bool, err error) {
 	f, isNum := v.(float64)
 	if !isNum {
 		return time.Time{}, false, fmt.Errorf("%w: %s is not a number", ErrMalformed, name)
+	}
+	// The negated comparison also refuses NaN, which JSON cannot carry but a Claims built in code can.
+	if !(f >= -maxNumericDate && f <= maxNumericDate) {
+		return time.Time{}, false, fmt.Errorf("%w: %s %g is outside ±2^53 seconds", ErrMalformed, name, f)
 	}
 	sec := int64(f)
 	return time.Unix(sec, int64((f-float64(sec))*1e9)), true, nil

@@ -6,7 +6,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -83,6 +85,27 @@ func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
 	return out
 }
 
+func claimsJSON(t testing.TB, c jwt.MapClaims) string {
+	t.Helper()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// signPayload signs a raw JSON payload, for claims that jwt.MapClaims cannot marshal (1e400, explicit nulls).
+func signPayload(t testing.TB, key *rsa.PrivateKey, kid, payload string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT","kid":"`+kid+`"}`)) + "." + enc.EncodeToString([]byte(payload))
+	sig, err := jwt.SigningMethodRS256.Sign(input, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + enc.EncodeToString(sig)
+}
+
 // unsigned builds a token from a header, an already encoded payload and a fake signature, for algorithm attacks.
 func unsigned(header, payload string, sig []byte) string {
 	enc := base64.RawURLEncoding
@@ -142,6 +165,17 @@ func TestVerify(t *testing.T) {
 		{"garbage", "not.a.jwt", ErrMalformed, ""},
 		{"empty", "", ErrMalformed, ""},
 		{"two segments", parts[0] + "." + parts[1], ErrMalformed, ""},
+		// NumericDates beyond ±2^53 s cannot be read exactly as float64 seconds; int64(1e19) even wraps around.
+		{"nbf 1e19", sign(t, a, "ka", with(accessClaims(now), "nbf", 1e19)), ErrMalformed, ""},
+		{"iat 1e19", sign(t, a, "ka", with(accessClaims(now), "iat", 1e19)), ErrMalformed, ""},
+		{"nbf -1e19", sign(t, a, "ka", with(accessClaims(now), "nbf", -1e19)), ErrMalformed, ""},
+		{"exp beyond 2^53", sign(t, a, "ka", with(accessClaims(now), "exp", 1e17)), ErrMalformed, ""},
+		{"exp 1e19", sign(t, a, "ka", with(accessClaims(now), "exp", 1e19)), ErrMalformed, ""},
+		{"exp 1e400", signPayload(t, a, "ka", strings.Replace(claimsJSON(t, accessClaims(now)), `"exp":`, `"exp":1e400,"x":`, 1)), ErrMalformed, ""},
+		{"iat a boolean", sign(t, a, "ka", with(accessClaims(now), "iat", true)), ErrMalformed, ""},
+		{"nbf null", signPayload(t, a, "ka", strings.Replace(claimsJSON(t, accessClaims(now)), `"iat":`, `"nbf":null,"iat":`, 1)), ErrMalformed, ""},
+		{"exp at 2^53", sign(t, a, "ka", with(accessClaims(now), "exp", float64(1<<53))), nil, "user-1"},
+		{"fractional dates", sign(t, a, "ka", with(with(accessClaims(now), "iat", float64(now.Unix())+0.5), "exp", float64(now.Unix())+3600.25)), nil, "user-1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,6 +249,33 @@ func BenchmarkVerify(b *testing.B) {
 	for b.Loop() {
 		if _, err := v.Verify(ctx, token); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestNumericDateRange: a NumericDate is a finite number of seconds within ±2^53; anything else is malformed,
+// including values JSON cannot carry but a Claims map built in code can.
+func TestNumericDateRange(t *testing.T) {
+	tests := []struct {
+		v    any
+		want error
+	}{
+		{1_800_000_000.0, nil},
+		{-1_800_000_000.0, nil},
+		{float64(1 << 53), nil},
+		{-float64(1 << 53), nil},
+		{float64(1<<53) * 2, ErrMalformed},
+		{math.NaN(), ErrMalformed},
+		{math.Inf(1), ErrMalformed},
+		{math.Inf(-1), ErrMalformed},
+		{"1800000000", ErrMalformed},
+		{nil, ErrMalformed},
+		{json.Number("1800000000"), ErrMalformed},
+	}
+	for _, tc := range tests {
+		_, ok, err := Claims{"exp": tc.v}.time("exp")
+		if !errors.Is(err, tc.want) || ok != (tc.want == nil) {
+			t.Errorf("time(exp=%v) = ok %v, error %v; want error %v", tc.v, ok, err, tc.want)
 		}
 	}
 }
