@@ -26,14 +26,22 @@ func (s StaticKeys) Key(_ context.Context, kid string) (*rsa.PublicKey, error) {
 }
 
 // ParseJWKS reads the RSA signing keys of a JSON Web Key Set document. Keys that are not RSA, are meant for
-// encryption, or name another algorithm than RS256 are skipped: they could never verify a token we accept.
+// encryption, or name another algorithm than RS256 are skipped: they could never verify a token we accept. Each
+// key is parsed on its own, so one this package cannot read (another key type, an unknown curve, a malformed
+// member) is skipped too instead of hiding the good keys next to it.
 func ParseJWKS(doc []byte) (StaticKeys, error) {
-	var set jose.JSONWebKeySet
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
 	if err := json.Unmarshal(doc, &set); err != nil {
 		return nil, fmt.Errorf("parse jwks: %w", err)
 	}
 	keys := StaticKeys{}
-	for _, k := range set.Keys {
+	for _, raw := range set.Keys {
+		var k jose.JSONWebKey
+		if err := k.UnmarshalJSON(raw); err != nil {
+			continue
+		}
 		pub, ok := k.Key.(*rsa.PublicKey)
 		if !ok || k.KeyID == "" || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != "RS256") {
 			continue

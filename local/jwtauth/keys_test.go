@@ -214,3 +214,44 @@ func TestJWKSRetriesSoonAfterAFailure(t *testing.T) {
 		t.Errorf("fetches = %d; want 2", got)
 	}
 }
+
+// TestParseJWKSSkipsKeysItCannotUse: keys of other types (OKP, EC, symmetric), of an unknown type or malformed sit
+// next to the RSA signing key in real key sets (an issuer rotating algorithms); each is skipped on its own and the
+// RSA key is still found.
+func TestParseJWKSSkipsKeysItCannotUse(t *testing.T) {
+	a, _ := testKeys(t)
+	good, err := json.Marshal(jose.JSONWebKey{Key: &a.PublicKey, KeyID: "good", Algorithm: "RS256", Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := map[string]string{
+		"OKP":            `{"kty":"OKP","crv":"Ed25519","kid":"okp","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`,
+		"OKP X25519":     `{"kty":"OKP","crv":"X25519","kid":"x25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`,
+		"EC":             `{"kty":"EC","crv":"P-256","kid":"ec","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`,
+		"unknown kty":    `{"kty":"XYZ","kid":"xyz","x":"AQAB"}`,
+		"symmetric":      `{"kty":"oct","kid":"oct","k":"c2VjcmV0"}`,
+		"malformed RSA":  `{"kty":"RSA","kid":"bad","n":"not base64!","e":"AQAB"}`,
+		"not an object":  `"just a string"`,
+		"unknown curve":  `{"kty":"EC","crv":"P-999","kid":"ec2","x":"AQAB","y":"AQAB"}`,
+		"RSA without n":  `{"kty":"RSA","kid":"non","e":"AQAB"}`,
+		"wrong e length": `{"kty":"RSA","kid":"bige","n":"AQAB","e":"AQABAQABAQABAQAB"}`,
+	}
+	for name, other := range others {
+		t.Run(name, func(t *testing.T) {
+			for _, doc := range []string{`{"keys":[` + other + `,` + string(good) + `]}`, `{"keys":[` + string(good) + `,` + other + `]}`} {
+				keys, err := ParseJWKS([]byte(doc))
+				if err != nil {
+					t.Fatalf("ParseJWKS(%s) error = %v; want the RSA key", doc, err)
+				}
+				if len(keys) != 1 || keys["good"] == nil || keys["good"].N.Cmp(a.PublicKey.N) != 0 {
+					t.Errorf("ParseJWKS(%s) = %v; want only the RSA key \"good\"", doc, keys)
+				}
+			}
+		})
+	}
+	for _, doc := range []string{`<html>`, `{"keys":{}}`, `[]`} {
+		if _, err := ParseJWKS([]byte(doc)); err == nil {
+			t.Errorf("ParseJWKS(%s) error = nil; want an error: it is not a key set", doc)
+		}
+	}
+}
