@@ -17,11 +17,16 @@ import (
 // directory (the twin and a cognito-local on another port) would each overwrite the other's users. The kernel
 // drops the lock when the process dies, so a crash leaves nothing to clean up.
 func lockStateDir(dir string) (io.Closer, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, fmt.Errorf("cognito: state directory: %w", err)
 	}
 	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
+		return nil, fmt.Errorf("cognito: lock state directory: %w", err)
+	}
+	// A lock file left by an older version may be readable by others; it tells who holds the directory.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("cognito: lock state directory: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

@@ -2,10 +2,7 @@
 
 package cognito
 
-import (
-	"io"
-	"os"
-)
+import "io"
 
 type noLock struct{}
 
@@ -14,5 +11,5 @@ func (noLock) Close() error { return nil }
 // lockStateDir cannot lock on this system: two endpoints on one state directory would overwrite each other's
 // users, so do not run them.
 func lockStateDir(dir string) (io.Closer, error) {
-	return noLock{}, os.MkdirAll(dir, 0o700)
+	return noLock{}, privateDir(dir)
 }

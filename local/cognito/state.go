@@ -110,13 +110,23 @@ func loadState(dir string) (*diskState, error) {
 	return st, nil
 }
 
+// privateDir creates dir (and its missing parents) readable by this account only, and tightens it when it
+// already exists with looser modes: the state holds signing keys, password verifiers and codes.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 // writeFileAtomic replaces path with data so that a crash at any point leaves either the old or the new file,
 // never a torn one: write a temporary file in the same directory, fsync it, rename it over, fsync the directory.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return err
 	}
+	// CreateTemp makes the file 0600, so the data is never readable by others, not even before the rename.
 	f, err := os.CreateTemp(dir, ".cognito-*.tmp")
 	if err != nil {
 		return err
@@ -124,10 +134,6 @@ func writeFileAtomic(path string, data []byte) error {
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err
 	}

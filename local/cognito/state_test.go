@@ -216,3 +216,50 @@ func TestStateDirectoryIsLocked(t *testing.T) {
 	e.restart()
 	e.tokens("lock@example.com", goodPassword)
 }
+
+// TestStateIsPrivate: the state directory is 0700 and every file in it 0600 (keys, password verifiers and codes
+// are in there), also when the directory and its files already existed with looser modes, as older versions left
+// them.
+func TestStateIsPrivate(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("priv@example.com", goodPassword)
+	e.stop()
+	if err := os.Chmod(e.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{stateFile, lockFile} {
+		if err := os.Chmod(filepath.Join(e.dir, f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := filepath.Join(t.TempDir(), "stage", "cognito")
+	for _, dir := range []string{e.dir, fresh} {
+		e.dir = dir
+		e.start()
+		e.signUp("priv2@example.com", goodPassword) // a write of the state while it runs
+		wantMode(t, dir, 0o700)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 {
+			t.Errorf("state directory holds %v; want %s and %s", entries, stateFile, lockFile)
+		}
+		for _, f := range entries {
+			wantMode(t, filepath.Join(dir, f.Name()), 0o600)
+		}
+		e.stop()
+	}
+	wantMode(t, filepath.Dir(fresh), 0o700)
+}
+
+func wantMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("mode of %s = %#o; want %#o", path, got, want)
+	}
+}
