@@ -79,15 +79,29 @@ type ServerSession struct {
 	v, bigA, b, bigB *big.Int
 }
 
-// NewServerSession answers an InitiateAuth USER_SRP_AUTH with SRP_A srpAHex for the user userID whose verifier
-// is v. It refuses an A that is zero modulo N (which would let a client sign in without the password).
-func NewServerSession(poolName, userID, srpAHex string, v Verifier) (*ServerSession, error) {
+// ParseA reads an SRP_A challenge parameter: a hex number in [1, N-1], like every A a client computes (g^a mod N).
+// Anything else is refused with ErrBadValue: an A that is zero modulo N would let a client sign in without the
+// password, and one of N or more only costs the server work.
+func ParseA(srpAHex string) (*big.Int, error) {
 	bigA, err := parseHex("SRP_A", srpAHex)
 	if err != nil {
 		return nil, err
 	}
-	if new(big.Int).Mod(bigA, groupN).Sign() == 0 {
-		return nil, fmt.Errorf("%w: SRP_A is zero modulo N", ErrBadValue)
+	if bigA.Sign() == 0 || bigA.Cmp(groupN) >= 0 {
+		return nil, fmt.Errorf("%w: SRP_A is not between 1 and N-1", ErrBadValue)
+	}
+	return bigA, nil
+}
+
+// Modulus returns a copy of N, the 3072-bit prime of the group.
+func Modulus() *big.Int { return new(big.Int).Set(groupN) }
+
+// NewServerSession answers an InitiateAuth USER_SRP_AUTH with SRP_A srpAHex for the user userID whose verifier
+// is v. It refuses an A outside [1, N-1] (see ParseA).
+func NewServerSession(poolName, userID, srpAHex string, v Verifier) (*ServerSession, error) {
+	bigA, err := ParseA(srpAHex)
+	if err != nil {
+		return nil, err
 	}
 	vInt := new(big.Int).SetBytes(v.V)
 	for {

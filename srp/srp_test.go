@@ -176,7 +176,9 @@ func TestFakeVerifier(t *testing.T) {
 
 func TestRefusesBadValues(t *testing.T) {
 	ver, _ := NewVerifier("pool", "u", "p")
-	for _, a := range []string{"0", nHex, new(big.Int).Lsh(groupN, 1).Text(16), "not-hex", "", "-5"} {
+	// A must lie in [1, N-1]: N+1 is not zero modulo N, yet no client computes it; nor a longer A with leading zeros.
+	above := new(big.Int).Add(groupN, big.NewInt(1)).Text(16)
+	for _, a := range []string{"0", nHex, new(big.Int).Lsh(groupN, 1).Text(16), above, "ff" + nHex, "not-hex", "", "-5"} {
 		if _, err := NewServerSession("pool", "u", a, ver); !errors.Is(err, ErrBadValue) {
 			t.Errorf("NewServerSession(A=%.10q) = %v; want ErrBadValue", a, err)
 		}
@@ -191,6 +193,18 @@ func TestRefusesBadValues(t *testing.T) {
 		if _, err := c.Claim("u", "p", tc.salt, tc.b, tc.block, time.Now()); !errors.Is(err, ErrBadValue) {
 			t.Errorf("Claim(salt=%q, B=%.10q, block=%q) = %v; want ErrBadValue", tc.salt, tc.b, tc.block, err)
 		}
+	}
+}
+
+func TestParseA(t *testing.T) {
+	top := new(big.Int).Sub(groupN, big.NewInt(1))
+	for _, a := range []string{"1", "0001", top.Text(16), "00" + top.Text(16), "AbC"} {
+		if _, err := ParseA(a); err != nil {
+			t.Errorf("ParseA(%.10q) error = %v; want a valid A", a, err)
+		}
+	}
+	if n := Modulus(); n.Cmp(groupN) != 0 || n == groupN {
+		t.Errorf("Modulus() = %v; want a copy of N", n)
 	}
 }
 
