@@ -14,6 +14,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
+// minRSABits is the smallest RSA modulus RS256 allows.
+const minRSABits = 2048
+
 // StaticKeys is a fixed key set, for a verifier in the same process as the issuer.
 type StaticKeys map[string]*rsa.PublicKey
 
@@ -26,7 +29,8 @@ func (s StaticKeys) Key(_ context.Context, kid string) (*rsa.PublicKey, error) {
 }
 
 // ParseJWKS reads the RSA signing keys of a JSON Web Key Set document. Keys that are not RSA, are meant for
-// encryption, or name another algorithm than RS256 are skipped: they could never verify a token we accept. Each
+// encryption, name another algorithm than RS256, or are shorter than the 2048 bits RS256 requires (RFC 7518
+// section 3.3) are skipped: they could never verify a token we accept. Each
 // key is parsed on its own, so one this package cannot read (another key type, an unknown curve, a malformed
 // member) is skipped too instead of hiding the good keys next to it.
 func ParseJWKS(doc []byte) (StaticKeys, error) {
@@ -43,7 +47,7 @@ func ParseJWKS(doc []byte) (StaticKeys, error) {
 			continue
 		}
 		pub, ok := k.Key.(*rsa.PublicKey)
-		if !ok || k.KeyID == "" || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != "RS256") {
+		if !ok || pub.N.BitLen() < minRSABits || k.KeyID == "" || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != "RS256") {
 			continue
 		}
 		keys[k.KeyID] = pub

@@ -2,12 +2,14 @@ package jwtauth
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,6 +226,14 @@ func TestParseJWKSSkipsKeysItCannotUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak, err := json.Marshal(jose.JSONWebKey{Key: &small.PublicKey, KeyID: "weak", Algorithm: "RS256", Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	others := map[string]string{
 		"OKP":            `{"kty":"OKP","crv":"Ed25519","kid":"okp","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`,
 		"OKP X25519":     `{"kty":"OKP","crv":"X25519","kid":"x25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`,
@@ -235,6 +245,10 @@ func TestParseJWKSSkipsKeysItCannotUse(t *testing.T) {
 		"unknown curve":  `{"kty":"EC","crv":"P-999","kid":"ec2","x":"AQAB","y":"AQAB"}`,
 		"RSA without n":  `{"kty":"RSA","kid":"non","e":"AQAB"}`,
 		"wrong e length": `{"kty":"RSA","kid":"bige","n":"AQAB","e":"AQABAQABAQABAQAB"}`,
+		// Found by FuzzParseJWKS: an empty n parsed as a 0-bit key. RS256 wants 2048 bits at least (RFC 7518 3.3).
+		"empty n":       `{"kty":"RSA","kid":"empty","e":"AQAB","n":""}`,
+		"RSA-1024":      string(weak),
+		"weak good kid": strings.Replace(string(weak), `"kid":"weak"`, `"kid":"good"`, 1),
 	}
 	for name, other := range others {
 		t.Run(name, func(t *testing.T) {
@@ -254,4 +268,20 @@ func TestParseJWKSSkipsKeysItCannotUse(t *testing.T) {
 			t.Errorf("ParseJWKS(%s) error = nil; want an error: it is not a key set", doc)
 		}
 	}
+}
+
+// FuzzParseJWKS: a key set document comes from the network; whatever it holds, ParseJWKS returns RSA keys with a
+// kid, or an error, and never panics. The seeds in testdata/fuzz/FuzzParseJWKS mix every kind of key.
+func FuzzParseJWKS(f *testing.F) {
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		keys, err := ParseJWKS(doc)
+		if err != nil {
+			return
+		}
+		for kid, k := range keys {
+			if kid == "" || k == nil || k.N == nil || k.N.Sign() <= 0 {
+				t.Fatalf("ParseJWKS(%.200q) returned key %q = %v", doc, kid, k)
+			}
+		}
+	})
 }
