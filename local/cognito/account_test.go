@@ -124,7 +124,7 @@ func TestRevokeTokenNeedsRevocationEnabled(t *testing.T) {
 }
 
 func TestUpdateAndVerifyAttributes(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withSpecs(func(p *PoolConfig, _ *ClientConfig) { p.CustomAttributes = []string{"custom:team"} }))
 	e.signUp("ned@example.com", goodPassword)
 	tok := e.tokens("ned@example.com", goodPassword)
 	ctx := context.Background()
@@ -161,6 +161,8 @@ func TestUpdateAndVerifyAttributes(t *testing.T) {
 		{"taken e-mail", attrs("email", "other@example.com"), "AliasExistsException"},
 		{"sub", attrs("sub", "x"), "InvalidParameterException"},
 		{"unknown attribute", attrs("shoe_size", "44"), "InvalidParameterException"},
+		// A user's attributes are bounded by the schema: no custom attribute the template does not declare.
+		{"undeclared custom attribute", attrs("custom:shoe_size", "44"), "InvalidParameterException"},
 		{"verified flag", attrs("email_verified", "true"), "NotAuthorizedException"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -155,10 +155,10 @@ func userNotFound(c *client) error {
 }
 
 type initiateAuthInput struct {
-	AuthFlow       string
-	ClientId       string
-	UserPoolId     string // AdminInitiateAuth
-	AuthParameters map[string]string
+	AuthFlow       string            `check:"authFlow"`
+	ClientId       string            `check:"clientId"`
+	UserPoolId     string            `check:"userPoolId"` // AdminInitiateAuth
+	AuthParameters map[string]string `check:"parameters"`
 }
 
 type authOutput struct {
@@ -414,9 +414,10 @@ func (s *Server) startSRP(c *client, params map[string]string) (any, error) {
 	if u == nil && !c.preventEnumeration() {
 		return nil, userNotFound(c)
 	}
+	// SRP_A was checked with the request (see parameterRules).
 	session, err := srp.NewServerSession(p.poolName(), userID, srpA, ver)
 	if err != nil {
-		return nil, invalidParameter("SRP_A: %v", err)
+		return nil, internalError(err)
 	}
 	block := make([]byte, 128)
 	rand.Read(block)
@@ -444,11 +445,11 @@ func fakeUUID(seed []byte) string {
 }
 
 type respondInput struct {
-	ChallengeName      string
-	ClientId           string
-	UserPoolId         string // AdminRespondToAuthChallenge
-	Session            string
-	ChallengeResponses map[string]string
+	ChallengeName      string            `check:"challengeName"`
+	ClientId           string            `check:"clientId"`
+	UserPoolId         string            `check:"userPoolId"` // AdminRespondToAuthChallenge
+	Session            string            `check:"session"`
+	ChallengeResponses map[string]string `check:"parameters"`
 }
 
 func (s *Server) respond(in *respondInput) (any, error) {

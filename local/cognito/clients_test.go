@@ -139,6 +139,6 @@ func TestUnknownPoolsAndClients(t *testing.T) {
 	wantAPIError(t, err, "ResourceNotFoundException")
 	_, err = e.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String("nosuchclient"), AuthFlow: types.AuthFlowTypeUserPasswordAuth})
 	wantAPIError(t, err, "ResourceNotFoundException")
-	_, err = e.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &e.clientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: aws.String("made-up")})
+	_, err = e.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &e.clientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa, Session: aws.String("made-up-session-of-forty-characters-xxxx")})
 	wantAPIError(t, err, "NotAuthorizedException")
 }

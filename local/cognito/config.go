@@ -45,6 +45,8 @@ type PoolConfig struct {
 	RecoveryMechanisms  []RecoveryOption
 	AdminCreateUserOnly bool
 	RequiredAttributes  []string
+	// CustomAttributes are the schema's own attributes, with the "custom:" prefix; users can have no others.
+	CustomAttributes []string
 	// The messages Cognito sends, with its placeholders ({####} the code or temporary password, {username}):
 	// verification and reset codes by e-mail and SMS (VerificationMessageTemplate), and AdminCreateUser
 	// invitations (AdminCreateUserConfig.InviteMessageTemplate). Default: Cognito's own wording.
@@ -282,8 +284,12 @@ func PoolConfigFromProperties(m map[string]any) (PoolConfig, error) {
 	slices.SortFunc(c.RecoveryMechanisms, func(a, b RecoveryOption) int { return a.Priority - b.Priority })
 	for i, s := range p.list("Schema") {
 		sp := &props{m: s}
+		name := sp.str("Name", "")
 		if sp.boolean("Required", false) {
-			c.RequiredAttributes = append(c.RequiredAttributes, sp.str("Name", ""))
+			c.RequiredAttributes = append(c.RequiredAttributes, name)
+		}
+		if name != "" && name != "sub" && !slices.Contains(standardAttributes, name) {
+			c.CustomAttributes = append(c.CustomAttributes, "custom:"+strings.TrimPrefix(name, "custom:"))
 		}
 		if sp.err != nil {
 			p.fail(fmt.Sprintf("Schema[%d]", i), "%v", sp.err)

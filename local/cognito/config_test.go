@@ -82,6 +82,22 @@ func TestLegacyAuthFlows(t *testing.T) {
 	}
 }
 
+// TestCustomAttributesComeFromTheSchema: the schema's attributes that are not standard ones are the pool's custom
+// attributes, named with the custom: prefix as the API names them (CloudFormation names them without it).
+func TestCustomAttributesComeFromTheSchema(t *testing.T) {
+	pool, err := PoolConfigFromProperties(map[string]any{"Schema": []any{
+		map[string]any{"Name": "email", "Required": true},
+		map[string]any{"Name": "team", "AttributeDataType": "String", "Mutable": true},
+		map[string]any{"Name": "custom:level", "AttributeDataType": "Number"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"custom:team", "custom:level"}, pool.CustomAttributes); diff != "" {
+		t.Errorf("CustomAttributes (-want +got):\n%s", diff)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	pool := []struct {
 		name  string

@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -215,4 +216,49 @@ func readState(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// apiAnswer is an answer of the endpoint as read off the wire.
+type apiAnswer struct {
+	status  int
+	typ     string // the error's __type; "" on success
+	message string
+	body    map[string]any
+}
+
+// sdkSignature is an Authorization header of the shape the SDKs send; the endpoint accepts any credentials.
+const sdkSignature = "AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00"
+
+// call sends one operation as a raw AWS JSON 1.1 request, so a test can send what an SDK would never build. body
+// is sent as is when it is a []byte, else as its JSON; admin signs the request like an SDK.
+func (e *env) call(op string, body any, admin bool) apiAnswer {
+	e.t.Helper()
+	raw, ok := body.([]byte)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL()+"/", bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", targetPrefix+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	if admin {
+		req.Header.Set("Authorization", sdkSignature)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s: %v", op, err)
+	}
+	defer resp.Body.Close()
+	a := apiAnswer{status: resp.StatusCode}
+	if err := json.NewDecoder(resp.Body).Decode(&a.body); err != nil {
+		e.t.Fatalf("%s: answer is not JSON: %v", op, err)
+	}
+	a.typ, _ = a.body["__type"].(string)
+	a.message, _ = a.body["message"].(string)
+	return a
 }

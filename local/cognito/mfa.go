@@ -36,9 +36,9 @@ func (s *Server) checkTOTPLocked(u *userState, secret, code string) error {
 }
 
 type softwareTokenInput struct {
-	AccessToken        string
-	Session            string
-	UserCode           string
+	AccessToken        string `check:"token"`
+	Session            string `check:"session"`
+	UserCode           string `check:"userCode"`
 	FriendlyDeviceName string
 }
 
@@ -64,7 +64,7 @@ func (s *Server) mfaUser(ctx context.Context, in *softwareTokenInput) (*userStat
 }
 
 type mfaPreferenceInput struct {
-	AccessToken              string
+	AccessToken              string `check:"token"`
 	SoftwareTokenMfaSettings *struct{ Enabled, PreferredMfa bool }
 	SMSMfaSettings           *struct{ Enabled, PreferredMfa bool }
 	EmailMfaSettings         *struct{ Enabled, PreferredMfa bool }

@@ -61,6 +61,9 @@ func op[In any](name string, fn func(ctx context.Context, s *Server, in *In) (an
 				return nil, errorf("SerializationException", "cannot read the %s request: %v", name, err)
 			}
 		}
+		if err := checkInput(in); err != nil {
+			return nil, err
+		}
 		return fn(ctx, s, in)
 	}
 }
@@ -120,7 +123,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case isAdmin(name) && !signedByAnSDK(r):
 		err = errorf("MissingAuthenticationTokenException", "Missing Authentication Token: %s needs AWS credentials (any will do locally), and is refused from web pages", name)
 	default:
-		body, rerr := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		body, rerr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		var tooBig *http.MaxBytesError
+		if errors.As(rerr, &tooBig) {
+			err = &apiError{Type: "RequestEntityTooLargeException", status: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("Request body is larger than %d bytes, the most the local Cognito endpoint reads", maxRequestBody)}
+			break
+		}
 		if rerr != nil {
 			err = errorf("SerializationException", "read request: %v", rerr)
 			break

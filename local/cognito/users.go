@@ -25,16 +25,15 @@ var standardAttributes = []string{"address", "birthdate", "email", "email_verifi
 	"given_name", "locale", "middle_name", "name", "nickname", "phone_number", "phone_number_verified", "picture",
 	"preferred_username", "profile", "updated_at", "website", "zoneinfo"}
 
-// checkWritableAttribute refuses unknown attributes, sub, and (for users themselves) the verified flags.
-func checkWritableAttribute(name string, admin bool) error {
+// checkWritableAttribute refuses attributes the pool does not have (neither standard nor in the template's
+// schema), sub, and (for users themselves) the verified flags.
+func checkWritableAttribute(p *pool, name string, admin bool) error {
 	switch {
 	case name == "sub":
 		return invalidParameter("Cannot modify the non-mutable attribute sub")
 	case !admin && (name == "email_verified" || name == "phone_number_verified"):
 		return notAuthorized("A client attempted to write unauthorized attribute " + name)
-	case strings.HasPrefix(name, "custom:") && len(name) > len("custom:"):
-		return nil
-	case !slices.Contains(standardAttributes, name):
+	case !slices.Contains(standardAttributes, name) && !slices.Contains(p.cfg.CustomAttributes, name):
 		return invalidParameter("Attributes did not conform to the schema: Type for attribute {%s} could not be determined", name)
 	}
 	return nil
@@ -61,7 +60,7 @@ func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 // with s.mu held.
 func (s *Server) applyAttributesLocked(p *pool, key string, u *userState, attrs []attribute, admin bool) error {
 	for _, a := range attrs {
-		if err := checkWritableAttribute(a.Name, admin); err != nil {
+		if err := checkWritableAttribute(p, a.Name, admin); err != nil {
 			return err
 		}
 		if a.Name == "email" || a.Name == "phone_number" || a.Name == "preferred_username" {
@@ -89,11 +88,11 @@ func (s *Server) applyAttributesLocked(p *pool, key string, u *userState, attrs 
 }
 
 type signUpInput struct {
-	ClientId       string
-	Username       string
-	Password       string
-	SecretHash     string
-	UserAttributes []attribute
+	ClientId       string      `check:"clientId"`
+	Username       string      `check:"username"`
+	Password       string      `check:"password"`
+	SecretHash     string      `check:"secretHash"`
+	UserAttributes []attribute `check:"attributes"`
 }
 
 type signUpOutput struct {
@@ -103,11 +102,11 @@ type signUpOutput struct {
 }
 
 type userCodeInput struct {
-	ClientId         string
-	Username         string
-	SecretHash       string
-	ConfirmationCode string
-	Password         string // ConfirmForgotPassword
+	ClientId         string `check:"clientId"`
+	Username         string `check:"username"`
+	SecretHash       string `check:"secretHash"`
+	ConfirmationCode string `check:"code"`
+	Password         string `check:"password"` // ConfirmForgotPassword
 }
 
 type codeOutput struct {
@@ -115,12 +114,12 @@ type codeOutput struct {
 }
 
 type accessInput struct {
-	AccessToken      string
-	UserAttributes   []attribute // UpdateUserAttributes
-	AttributeName    string      // VerifyUserAttribute
-	Code             string      // VerifyUserAttribute
-	PreviousPassword string      // ChangePassword
-	ProposedPassword string      // ChangePassword
+	AccessToken      string      `check:"token"`
+	UserAttributes   []attribute `check:"attributes"`    // UpdateUserAttributes
+	AttributeName    string      `check:"attributeName"` // VerifyUserAttribute
+	Code             string      `check:"code"`          // VerifyUserAttribute
+	PreviousPassword string      `check:"password"`      // ChangePassword
+	ProposedPassword string      `check:"password"`      // ChangePassword
 }
 
 type getUserOutput struct {
@@ -245,13 +244,10 @@ func (s *Server) newUser(p *pool, name string, attrs []attribute, admin bool) (*
 	if name == "" {
 		return nil, invalidParameter("1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null")
 	}
-	if len(name) > 128 || strings.ContainsAny(name, " \t\n") {
-		return nil, invalidParameter("Username %q is not valid: at most 128 characters, no whitespace", name)
-	}
 	now := s.opts.Now()
 	u := &userState{Username: name, Sub: newUUID(), Attributes: map[string]string{}, Enabled: true, Created: now, Modified: now}
 	for _, a := range attrs {
-		if err := checkWritableAttribute(a.Name, admin); err != nil {
+		if err := checkWritableAttribute(p, a.Name, admin); err != nil {
 			return nil, err
 		}
 		u.Attributes[a.Name] = a.Value
@@ -632,9 +628,9 @@ func (s *Server) changePassword(ctx context.Context, in *accessInput) (any, erro
 }
 
 type revokeInput struct {
-	Token        string
-	ClientId     string
-	ClientSecret string
+	Token        string `check:"token"`
+	ClientId     string `check:"clientId"`
+	ClientSecret string `check:"clientSecret"`
 }
 
 func (s *Server) revokeToken(in *revokeInput) (any, error) {
