@@ -37,32 +37,43 @@ type challenge struct {
 	mfaSetUp bool
 }
 
-// lockout counts failed sign-ins per pool and sign-in name, for existing and unknown names alike, so locking
-// reveals nothing either.
+// lockout counts failed sign-ins (wrong passwords and wrong MFA codes) per pool and sign-in name, for existing
+// and unknown names alike, so locking reveals nothing either.
 type lockout struct {
 	failures int
 	until    time.Time
-	last     time.Time
+	last     time.Time // of the last failure
 }
 
 const (
 	lockoutAfter = 5
 	lockoutMax   = 15 * time.Minute
+	// lockoutReset is how long without a failure clears the count, as in Cognito ("not initiate any sign-in
+	// attempts for 15 consecutive minutes").
+	lockoutReset = 15 * time.Minute
 	// timestampSkew is how far the TIMESTAMP of a PASSWORD_VERIFIER answer may be from our clock.
 	timestampSkew = 5 * time.Minute
-	maxPending    = 100_000
 )
 
-// lockKey is what failed sign-ins are counted against: the user a sign-in name resolves to, so that spelling an
-// e-mail address in another case or signing in by sub instead of by e-mail does not start a fresh count. Unknown
-// names are folded the way lookup would fold them (e-mail addresses and phone numbers always, other names when
-// the pool is case-insensitive), so they lock exactly like a real user's name and locking reveals nothing.
-func lockKey(p *pool, name string) string {
+// over reports whether the count has been cleared by time: the lock ran out and no failure came for lockoutReset.
+func (l *lockout) over(now time.Time) bool {
+	return !now.Before(l.until) && now.Sub(l.last) > lockoutReset
+}
+
+// nameKey is what failed sign-ins and stand-ins are kept under: the user a sign-in name resolves to, so that
+// spelling an e-mail address in another case or signing in by sub instead of by e-mail does not start a fresh
+// count. Unknown names are folded the way lookup would fold them (e-mail addresses and phone numbers always, other
+// names when the pool is case-insensitive), so they lock exactly like a real user's name and locking reveals
+// nothing.
+func nameKey(p *pool, name string) string {
 	if key, u := p.lookup(name); u != nil {
-		return p.state.ID + "\x00u\x00" + key
+		return userNameKey(p, key)
 	}
 	return p.state.ID + "\x00n\x00" + p.foldUnknown(name)
 }
+
+// userNameKey is nameKey for the user stored under key.
+func userNameKey(p *pool, key string) string { return p.state.ID + "\x00u\x00" + key }
 
 // foldUnknown normalises a name that matches no user the way lookup folds the names it does match, so that
 // everything derived from an unknown name (its lockout, its stand-in salt and sub) is the same for every spelling
@@ -74,24 +85,36 @@ func (p *pool) foldUnknown(name string) string {
 	return p.userKey(name)
 }
 
-// lockedLocked refuses a sign-in while the name is locked out.
-func (s *Server) lockedLocked(p *pool, name string) error {
-	if l := s.lockouts[lockKey(p, name)]; l != nil && s.opts.Now().Before(l.until) {
+// lockedLocked refuses a sign-in step while the name (a nameKey) is locked out. A caller checks it in the same
+// critical section in which it records the step's outcome: concurrent wrong guesses then cannot all pass it
+// before the first of them is counted.
+func (s *Server) lockedLocked(k string) error {
+	if l := s.lockouts[k]; l != nil && s.opts.Now().Before(l.until) {
 		return errLockedOut
 	}
 	return nil
 }
 
-// failedLocked records a failed sign-in: from the fifth on, the name is locked for 1 s, then 2 s, 4 s, … up to
-// 15 minutes, like Cognito.
-func (s *Server) failedLocked(p *pool, name string) {
-	k := lockKey(p, name)
+// failedLocked records a failed sign-in step: from the fifth failure on, the name is locked for 1 s, then 2 s,
+// 4 s, … up to 15 minutes, like Cognito.
+func (s *Server) failedLocked(k string) {
+	now := s.opts.Now()
 	l := s.lockouts[k]
+	if l != nil && l.over(now) {
+		l = nil
+	}
 	if l == nil {
+		makeRoom(s, s.lockouts, func(a, b *lockout) bool {
+			// Counts that time cleared go first; then a name that failed more keeps its count longest, so a flood
+			// of names that failed once cannot reset it.
+			if a.over(now) != b.over(now) {
+				return a.over(now)
+			}
+			return a.failures < b.failures || (a.failures == b.failures && a.last.Before(b.last))
+		})
 		l = &lockout{}
 		s.lockouts[k] = l
 	}
-	now := s.opts.Now()
 	l.failures++
 	l.last = now
 	if l.failures >= lockoutAfter {
@@ -100,7 +123,8 @@ func (s *Server) failedLocked(p *pool, name string) {
 	}
 }
 
-func (s *Server) succeededLocked(p *pool, name string) { delete(s.lockouts, lockKey(p, name)) }
+// succeededLocked clears the count of a user who completed a sign-in.
+func (s *Server) succeededLocked(k string) { delete(s.lockouts, k) }
 
 func (s *Server) client(id string) (*client, error) {
 	if c := s.clients[id]; c != nil {
@@ -235,7 +259,9 @@ func (s *Server) passwordAuth(c *client, params map[string]string) (any, error) 
 		return nil, invalidParameter("Missing required parameter USERNAME or PASSWORD")
 	}
 	s.mu.Lock()
-	if err := s.lockedLocked(p, name); err != nil {
+	k := nameKey(p, name)
+	// Checked here too so that a locked-out name costs no verifier work.
+	if err := s.lockedLocked(k); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
@@ -255,15 +281,17 @@ func (s *Server) passwordAuth(c *client, params map[string]string) (any, error) 
 	err := ver.Check(p.poolName(), userID, password)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if lerr := s.lockedLocked(k); lerr != nil {
+		return nil, lerr
+	}
 	if u == nil || p.state.Users[key] != u {
-		s.failedLocked(p, name)
+		s.failedLocked(k)
 		return nil, userNotFound(c)
 	}
 	if err != nil {
-		s.failedLocked(p, name)
+		s.failedLocked(k)
 		return nil, errWrongCredentials
 	}
-	s.succeededLocked(p, name)
 	return s.afterPasswordLocked(c, key, u)
 }
 
@@ -301,12 +329,7 @@ func (s *Server) mfaOrTokensLocked(c *client, key string, u *userState) (any, er
 }
 
 func (s *Server) challengeLocked(c *client, key string, u *userState, name string, params map[string]string) (any, error) {
-	if len(s.challenges) >= maxPending {
-		s.pruneLocked()
-		if len(s.challenges) >= maxPending {
-			return nil, errorf("TooManyRequestsException", "Too many sign-ins in progress")
-		}
-	}
+	makeRoom(s, s.challenges, func(a, b *challenge) bool { return a.expires.Before(b.expires) })
 	session := randomSession()
 	s.challenges[session] = &challenge{name: name, client: c, userKey: key, expires: s.opts.Now().Add(time.Duration(c.cfg.AuthSessionValidity) * time.Minute)}
 	return &authOutput{ChallengeName: name, ChallengeParameters: params, Session: session}, nil
@@ -318,9 +341,11 @@ func randomSession() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// newSessionLocked starts a session (a refresh token and its origin_jti) and returns tokens. The tokens are
-// signed after unlocking: the unlock/relock keeps RSA signing out of the critical section.
+// newSessionLocked completes a sign-in: it clears the user's failed attempts, starts a session (a refresh token and
+// its origin_jti) and returns tokens. The tokens are signed after unlocking: the unlock/relock keeps RSA signing
+// out of the critical section.
 func (s *Server) newSessionLocked(c *client, u *userState) (any, error) {
+	s.succeededLocked(userNameKey(c.pool, c.pool.userKey(u.Username)))
 	now := s.opts.Now()
 	refresh, hash := newRefreshToken()
 	origin := newUUID()
@@ -424,12 +449,7 @@ func (s *Server) startSRP(c *client, params map[string]string) (any, error) {
 	blockB64 := base64.StdEncoding.EncodeToString(block)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.srpPending) >= maxPending {
-		s.pruneLocked()
-		if len(s.srpPending) >= maxPending {
-			return nil, errorf("TooManyRequestsException", "Too many sign-ins in progress")
-		}
-	}
+	makeRoom(s, s.srpPending, func(a, b *srpPending) bool { return a.expires.Before(b.expires) })
 	s.srpPending[blockB64] = &srpPending{client: c, userKey: key, userID: userID, loginAs: name, session: session,
 		expires: s.opts.Now().Add(time.Duration(c.cfg.AuthSessionValidity) * time.Minute)}
 	return &authOutput{ChallengeName: "PASSWORD_VERIFIER", ChallengeParameters: map[string]string{
@@ -491,19 +511,19 @@ func (s *Server) passwordVerifier(c *client, r map[string]string) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if lerr := s.lockedLocked(p, pend.loginAs); lerr != nil {
+	k := nameKey(p, pend.loginAs)
+	if lerr := s.lockedLocked(k); lerr != nil {
 		return nil, lerr
 	}
 	u := p.state.Users[pend.userKey]
 	if pend.userKey == "" || u == nil || u.Username != pend.userID {
-		s.failedLocked(p, pend.loginAs)
+		s.failedLocked(k)
 		return nil, errWrongCredentials
 	}
 	if err != nil || tsErr != nil {
-		s.failedLocked(p, pend.loginAs)
+		s.failedLocked(k)
 		return nil, errWrongCredentials
 	}
-	s.succeededLocked(p, pend.loginAs)
 	return s.afterPasswordLocked(c, pend.userKey, u)
 }
 
@@ -534,7 +554,13 @@ func (s *Server) answerChallenge(c *client, in *respondInput) (any, error) {
 	}
 	switch in.ChallengeName {
 	case "SOFTWARE_TOKEN_MFA":
+		// Wrong codes count toward the user's lockout like wrong passwords, as Cognito documents for MFA codes.
+		k := userNameKey(c.pool, ch.userKey)
+		if err := s.lockedLocked(k); err != nil {
+			return nil, err
+		}
 		if err := s.checkTOTPLocked(u, u.TOTPSecret, r["SOFTWARE_TOKEN_MFA_CODE"]); err != nil {
+			s.failedLocked(k)
 			ch.attempts++
 			if ch.attempts >= maxCodeAttempts {
 				delete(s.challenges, in.Session)

@@ -3,8 +3,10 @@ package cognito
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,4 +365,77 @@ func TestTokenLifetimesFollowTheClient(t *testing.T) {
 	_, err := e.api.InitiateAuth(context.Background(), &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
 		AuthParameters: map[string]string{"REFRESH_TOKEN": *tok.RefreshToken}})
 	wantAPIError(t, err, "NotAuthorizedException")
+}
+
+// burst runs n calls at once and counts their answers by message ("" for success).
+func burst(n int, call func() error) map[string]int {
+	start := make(chan struct{})
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	counts := map[string]int{}
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			msg := ""
+			if err := call(); err != nil {
+				msg = err.Error()
+				if i := strings.LastIndex(msg, ": "); i >= 0 {
+					msg = msg[i+2:]
+				}
+			}
+			mu.Lock()
+			counts[msg]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return counts
+}
+
+// TestConcurrentWrongPasswordsGetNoMoreGuessesThanTheLimit: the lockout is checked and the failure recorded in the
+// same step as the password check, so a burst of concurrent wrong passwords (USER_PASSWORD_AUTH or ChangePassword)
+// gets at most lockoutAfter verdicts on a password; the rest are refused as locked out without being checked.
+// Each burst goes out over connections opened beforehand, so the requests arrive together; it is repeated because
+// one burst may happen to arrive in order.
+func TestConcurrentWrongPasswordsGetNoMoreGuessesThanTheLimit(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("burst@example.com", goodPassword)
+	access := e.tokens("burst@example.com", goodPassword).AccessToken
+	const n = 40
+	api := cip.NewFromConfig(aws.Config{Region: "eu-west-1", RetryMaxAttempts: 1,
+		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}},
+		func(o *cip.Options) { o.BaseEndpoint = aws.String(e.srv.URL()) })
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name         string
+		call         func() error
+		wrong, limit string
+	}{
+		{"USER_PASSWORD_AUTH", func() error {
+			_, err := api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &e.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+				AuthParameters: map[string]string{"USERNAME": "burst@example.com", "PASSWORD": "Wrong-horse-9!"}})
+			return err
+		}, "Incorrect username or password.", "Password attempts exceeded"},
+		{"ChangePassword", func() error {
+			_, err := api.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: access, PreviousPassword: aws.String("Wrong-horse-9!"), ProposedPassword: aws.String("Battery-staple-7?")})
+			return err
+		}, "Incorrect username or password.", "Attempt limit exceeded, please try after some time."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			burst(n, func() error { // opens the connections
+				_, err := api.GetUser(ctx, &cip.GetUserInput{AccessToken: access})
+				return err
+			})
+			for range 5 {
+				if got := burst(n, tc.call); got[tc.wrong] != lockoutAfter || got[tc.limit] != n-lockoutAfter {
+					t.Fatalf("%d concurrent wrong passwords answered %v; want %d %q and %d %q", n, got, lockoutAfter, tc.wrong, n-lockoutAfter, tc.limit)
+				}
+				e.clock.advance(lockoutMax + time.Minute)
+				access = e.tokens("burst@example.com", goodPassword).AccessToken // resets the count for the next burst
+			}
+		})
+	}
 }

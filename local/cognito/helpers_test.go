@@ -80,6 +80,7 @@ type env struct {
 	specs    []PoolSpec
 	console  io.Writer
 	addr     string // "127.0.0.1:0" at first, then the port in use, so a restart keeps the issuer
+	sweep    time.Duration
 }
 
 type envOption func(*env)
@@ -102,7 +103,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 func (e *env) start() {
 	e.t.Helper()
-	srv, err := NewServer(Options{Addr: e.addr, StateDir: e.dir, Region: "eu-west-1", Pools: e.specs, Now: e.clock.Now, Outbox: e.console})
+	srv, err := NewServer(Options{Addr: e.addr, StateDir: e.dir, Region: "eu-west-1", Pools: e.specs, Now: e.clock.Now, Outbox: e.console, SweepInterval: e.sweep})
 	if err != nil {
 		e.t.Fatalf("NewServer() error = %v", err)
 	}
@@ -174,6 +175,20 @@ func (e *env) signUp(email, password string) string {
 		e.t.Fatalf("ConfirmSignUp(%s) error = %v", email, err)
 	}
 	return *out.UserSub
+}
+
+// signUpEveryKind registers a confirmed user, a disabled one and one that never confirmed.
+func (e *env) signUpEveryKind(confirmed, disabled, unconfirmed string) {
+	e.t.Helper()
+	ctx := context.Background()
+	e.signUp(confirmed, goodPassword)
+	e.signUp(disabled, goodPassword)
+	if _, err := e.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: &e.poolID, Username: &disabled}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.api.SignUp(ctx, &cip.SignUpInput{ClientId: &e.clientID, Username: &unconfirmed, Password: aws.String(goodPassword)}); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // passwordAuth signs in with USER_PASSWORD_AUTH.
@@ -261,4 +276,11 @@ func (e *env) call(op string, body any, admin bool) apiAnswer {
 	a.typ, _ = a.body["__type"].(string)
 	a.message, _ = a.body["message"].(string)
 	return a
+}
+
+// pending counts what the endpoint holds in memory for sign-ins and code requests in progress.
+func (e *env) pending() (srpSignIns, challenges, lockouts, standIns int) {
+	e.srv.mu.Lock()
+	defer e.srv.mu.Unlock()
+	return len(e.srv.srpPending), len(e.srv.challenges), len(e.srv.lockouts), len(e.srv.standIns)
 }

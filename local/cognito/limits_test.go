@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authnotes/authnotes/srp"
@@ -163,5 +165,49 @@ func TestRequestBodyLimit(t *testing.T) {
 	want := fmt.Sprintf("Request body is larger than %d bytes, the most the local Cognito endpoint reads", maxRequestBody)
 	if a.status != http.StatusRequestEntityTooLarge || a.typ != "RequestEntityTooLargeException" || a.message != want {
 		t.Errorf("SignUp(%d bytes) = %d %s: %q; want 413 RequestEntityTooLargeException: %q", len(body), a.status, a.typ, a.message, want)
+	}
+}
+
+// TestOversizedSignInsAreNotRetained is the memory-exhaustion repro of issue 9: 200 InitiateAuth calls with a
+// USERNAME and an SRP_A of ~425 KB each (the old endpoint kept both in every pending sign-in until it expired,
+// ~128 MB of live heap). Now they are refused, nothing is kept for them, and the heap does not grow with them.
+func TestOversizedSignInsAreNotRetained(t *testing.T) {
+	e := newEnv(t)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for _, size := range []int{425_000, 100_000} { // over the body limit, then within it but over the members' limits
+		huge := strings.Repeat("a", size)
+		body := map[string]any{"ClientId": e.clientID, "AuthFlow": "USER_SRP_AUTH",
+			"AuthParameters": map[string]string{"USERNAME": huge + "@example.com", "SRP_A": "1" + strings.Repeat("0", size)}}
+		var wg sync.WaitGroup
+		answers := make(chan apiAnswer, 200)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 50 {
+					answers <- e.call("InitiateAuth", body, false)
+				}
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		for a := range answers {
+			if a.typ != "RequestEntityTooLargeException" && a.typ != "InvalidParameterException" {
+				t.Fatalf("InitiateAuth(%d-byte USERNAME and SRP_A) = %d %s: %.200s; want it refused", size, a.status, a.typ, a.message)
+			}
+		}
+	}
+	if srpSignIns, _, _, _ := e.pending(); srpSignIns != 0 {
+		t.Errorf("pending SRP sign-ins after 400 refused ones = %d; want 0", srpSignIns)
+	}
+	// The old endpoint grew by ~128 MB here; what remains is the test's own garbage and the HTTP connections.
+	if grown := int64(heap()) - int64(before); grown > 16<<20 {
+		t.Errorf("live heap grew by %d MB over 400 refused sign-ins; want under 16 MB", grown>>20)
 	}
 }

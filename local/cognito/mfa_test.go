@@ -2,6 +2,7 @@ package cognito
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,22 +135,99 @@ func TestRequiredTOTPIsSetUpAtSignIn(t *testing.T) {
 	}
 }
 
+// verifiedTOTP associates a TOTP secret with the user of an access token and verifies it; it returns the secret.
+func (e *env) verifiedTOTP(access *string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	assoc, err := e.api.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	secret := aws.ToString(assoc.SecretCode)
+	if _, err := e.api.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(e.totp(secret, e.clock.Now()))}); err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
 func TestMFAOffPoolRefusesEnabling(t *testing.T) {
 	e := newEnv(t)
 	e.signUp("tia@example.com", goodPassword)
 	tok := e.tokens("tia@example.com", goodPassword)
 	ctx := context.Background()
-	assoc, err := e.api.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: tok.AccessToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.api.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: tok.AccessToken, UserCode: aws.String(e.totp(*assoc.SecretCode, e.clock.Now()))}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.api.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: tok.AccessToken,
+	e.verifiedTOTP(tok.AccessToken)
+	_, err := e.api.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: tok.AccessToken,
 		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true}})
 	wantAPIError(t, err, "InvalidParameterException")
 	_, err = e.api.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: tok.AccessToken,
 		SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}})
 	wantAPIError(t, err, "InvalidParameterException")
+}
+
+// TestWrongTOTPCodesCountTowardLockout: as Cognito documents, wrong MFA codes start the same lockout as wrong
+// passwords: after lockoutAfter wrong codes, over any number of sign-ins, every answer (even the right code) and
+// every new sign-in is refused as locked out until the lock expires. A right password alone does not reset the
+// count; only a completed sign-in does.
+func TestWrongTOTPCodesCountTowardLockout(t *testing.T) {
+	e := newEnv(t, withMFA("OPTIONAL"))
+	e.signUp("tia@example.com", goodPassword)
+	tok := e.tokens("tia@example.com", goodPassword)
+	ctx := context.Background()
+	secret := e.verifiedTOTP(tok.AccessToken)
+	if _, err := e.api.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: tok.AccessToken,
+		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}); err != nil {
+		t.Fatal(err)
+	}
+	signIn := func() (session, user string) {
+		t.Helper()
+		out, err := e.passwordAuth("tia@example.com", goodPassword)
+		if err != nil || out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+			t.Fatalf("sign-in = %v, %v; want SOFTWARE_TOKEN_MFA", out, err)
+		}
+		return aws.ToString(out.Session), out.ChallengeParameters["USER_ID_FOR_SRP"]
+	}
+	answer := func(session, user, code string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &e.clientID, ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa,
+			Session: &session, ChallengeResponses: map[string]string{"USERNAME": user, "SOFTWARE_TOKEN_MFA_CODE": code}})
+	}
+	wrong := func() string {
+		if right := e.totp(secret, e.clock.Now()); right != "000000" {
+			return "000000"
+		}
+		return "111111"
+	}
+	// Three wrong codes in one sign-in, two in the next: five in all.
+	var session, user string
+	for _, n := range []int{3, lockoutAfter - 3} {
+		session, user = signIn()
+		for range n {
+			_, err := answer(session, user, wrong())
+			wantAPIError(t, err, "CodeMismatchException")
+		}
+	}
+	// The code of the next time step: the current one was used to verify the token.
+	right := func() string { return e.totp(secret, e.clock.Now().Add(30*time.Second)) }
+	if _, err := answer(session, user, right()); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("right code after %d wrong ones: error = %v; want Password attempts exceeded", lockoutAfter, err)
+	}
+	if _, err := e.passwordAuth("tia@example.com", goodPassword); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("password sign-in after %d wrong codes: error = %v; want Password attempts exceeded", lockoutAfter, err)
+	}
+	// The lock runs out; the next wrong code locks again, for twice as long.
+	e.clock.advance(1100 * time.Millisecond)
+	_, err := answer(session, user, wrong())
+	wantAPIError(t, err, "CodeMismatchException")
+	e.clock.advance(1100 * time.Millisecond)
+	if _, err := answer(session, user, right()); err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("right code 1.1 s into the second lock: error = %v; want Password attempts exceeded", err)
+	}
+	// Once the lock is over, a completed sign-in works and resets the count.
+	e.clock.advance(time.Second)
+	out, err := answer(session, user, right())
+	if err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("right code after the lock = %v, %v; want tokens", out, err)
+	}
+	session, user = signIn()
+	_, err = answer(session, user, wrong())
+	wantAPIError(t, err, "CodeMismatchException")
 }

@@ -61,47 +61,80 @@ func recentSends(sent []time.Time, now time.Time) ([]time.Time, bool) {
 	return recent, len(recent) < maxCodesPerHour
 }
 
-// newCode creates a 6-digit code for a purpose, replacing any earlier one; call with s.mu held.
-func (s *Server) newCodeLocked(u *userState, purpose string) (string, error) {
-	now := s.opts.Now()
-	recent, ok := recentSends(u.CodesSent, now)
-	u.CodesSent = recent
-	if !ok {
-		return "", errCodeLimit
-	}
-	u.CodesSent = append(u.CodesSent, now)
-	var b [4]byte
-	rand.Read(b[:])
-	code := fmt.Sprintf("%06d", (uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]))%1_000_000)
-	if u.Codes == nil {
-		u.Codes = map[string]*codeState{}
-	}
-	h := sha256.Sum256([]byte(code))
-	u.Codes[purpose] = &codeState{Hash: h[:], Expires: now.Add(codeTTL(purpose))}
-	return code, nil
+// codeBook is the codes sent to a name, by purpose, and when codes were sent: a user's (kept in the state file) or
+// a stand-in's.
+type codeBook struct {
+	// Codes by purpose: "signup", "reset", "verify:<attribute>".
+	Codes map[string]*codeState `json:"codes,omitempty"`
+	// CodesSent is when codes were last sent, to rate-limit resends.
+	CodesSent []time.Time `json:"codesSent,omitempty"`
 }
 
-// checkCode consumes a code on success and counts a failure otherwise; call with s.mu held.
-func (s *Server) checkCodeLocked(u *userState, purpose, code string) error {
-	c := u.Codes[purpose]
+// sent records a send, unless the hour's sends are used up.
+func (b *codeBook) sent(now time.Time) error {
+	recent, ok := recentSends(b.CodesSent, now)
+	b.CodesSent = recent
+	if !ok {
+		return errAttemptLimit
+	}
+	b.CodesSent = append(b.CodesSent, now)
+	return nil
+}
+
+// issue creates a 6-digit code for a purpose, replacing any earlier one.
+func (b *codeBook) issue(now time.Time, purpose string) string {
+	var r [4]byte
+	rand.Read(r[:])
+	code := fmt.Sprintf("%06d", (uint32(r[0])<<24|uint32(r[1])<<16|uint32(r[2])<<8|uint32(r[3]))%1_000_000)
+	h := sha256.Sum256([]byte(code))
+	b.expect(purpose, h[:], now.Add(codeTTL(purpose)))
+	return code
+}
+
+// expect records the code a purpose waits for (hash nil: one that nothing matches).
+func (b *codeBook) expect(purpose string, hash []byte, expires time.Time) {
+	if b.Codes == nil {
+		b.Codes = map[string]*codeState{}
+	}
+	b.Codes[purpose] = &codeState{Hash: hash, Expires: expires}
+}
+
+// check consumes a code on success and counts a failure otherwise; the fifth failure voids the code.
+func (b *codeBook) check(now time.Time, purpose, code string) error {
+	c := b.Codes[purpose]
 	if c == nil {
 		return errCodeExpired
 	}
-	if s.opts.Now().After(c.Expires) {
-		delete(u.Codes, purpose)
+	if now.After(c.Expires) {
+		delete(b.Codes, purpose)
 		return errCodeExpired
 	}
 	h := sha256.Sum256([]byte(code))
 	if subtle.ConstantTimeCompare(h[:], c.Hash) != 1 {
 		c.Attempts++
 		if c.Attempts >= maxCodeAttempts {
-			delete(u.Codes, purpose)
-			return errCodeLimit
+			delete(b.Codes, purpose)
+			return errAttemptLimit
 		}
 		return errCodeMismatch
 	}
-	delete(u.Codes, purpose)
+	delete(b.Codes, purpose)
 	return nil
+}
+
+// prune drops expired codes and sends older than the rate limit's hour; it reports whether anything went.
+func (b *codeBook) prune(now time.Time) bool {
+	changed := false
+	for purpose, c := range b.Codes {
+		if now.After(c.Expires) {
+			delete(b.Codes, purpose)
+			changed = true
+		}
+	}
+	if recent, _ := recentSends(b.CodesSent, now); len(recent) < len(b.CodesSent) {
+		b.CodesSent, changed = recent, true
+	}
+	return changed
 }
 
 // codeDelivery is CodeDeliveryDetails.
@@ -131,10 +164,11 @@ func (s *Server) deliverLocked(p *pool, u *userState, attr, purpose, label strin
 	if purpose == "verify" {
 		codeKey = "verify:" + attr
 	}
-	code, err := s.newCodeLocked(u, codeKey)
-	if err != nil {
+	now := s.opts.Now()
+	if err := u.sent(now); err != nil {
 		return codeDelivery{}, err
 	}
+	code := u.issue(now, codeKey)
 	dest := u.Attributes[attr]
 	medium, text := "EMAIL", p.cfg.VerificationEmail
 	if attr == "phone_number" {

@@ -43,7 +43,7 @@ var (
 	errLockedOut         = notAuthorized("Password attempts exceeded")
 	errCodeMismatch      = errorf("CodeMismatchException", "Invalid verification code provided, please try again.")
 	errCodeExpired       = errorf("ExpiredCodeException", "Invalid code provided, please request a code again.")
-	errCodeLimit         = errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+	errAttemptLimit      = errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
 	errAdminOnlyRecovery = notAuthorized("User password cannot be reset in the current state.")
 )
 

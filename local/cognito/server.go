@@ -48,6 +48,9 @@ type Options struct {
 	// CORSOrigins are the browser origins (scheme://host[:port], matched exactly) allowed to call the endpoint
 	// from a web page, e.g. the web app's. Default: none.
 	CORSOrigins []string
+	// SweepInterval is how often expired sign-in sessions, codes, lockouts and stand-ins are dropped from memory,
+	// whether or not anything else happens. Default: 30 s.
+	SweepInterval time.Duration
 }
 
 // Server is a running endpoint.
@@ -65,14 +68,21 @@ type Server struct {
 	byLogical  map[string]string  // logical ID → physical ID, pools and clients
 	srpPending map[string]*srpPending
 	challenges map[string]*challenge
-	lockouts   map[string]*lockout
-	// simulatedSends are the code requests for unknown names (by lockKey), rate-limited like real users' sends.
-	simulatedSends map[string][]time.Time
-	outbox         []Message
+	lockouts   map[string]*lockout // by nameKey
+	standIns   map[string]*standIn // by nameKey
+	// maxPending bounds each of the four maps above (see makeRoom).
+	maxPending int
+	outbox     []Message
 
-	saver *saver
-	lock  io.Closer // the state directory's
+	saver      *saver
+	stopSweep  chan struct{}
+	sweeperRan chan struct{} // closed when the sweeper has stopped
+	lock       io.Closer     // the state directory's
 }
+
+// pendingLimit is how many SRP sign-ins, challenges, lockouts and stand-ins the endpoint keeps in memory at most,
+// each: far more than a development machine starts in the minutes they live, and a few MB in all.
+const pendingLimit = 10_000
 
 type pool struct {
 	logicalID string
@@ -114,6 +124,9 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = 30 * time.Second
+	}
 	if len(opts.Pools) == 0 {
 		return nil, errors.New("cognito: no user pool to serve")
 	}
@@ -152,7 +165,8 @@ func start(opts Options) (*Server, error) {
 		opts: opts, listener: ln, baseURL: "http://" + ln.Addr().String(), served: make(chan error, 1), st: st,
 		pools: map[string]*pool{}, clients: map[string]*client{}, byLogical: map[string]string{},
 		srpPending: map[string]*srpPending{}, challenges: map[string]*challenge{}, lockouts: map[string]*lockout{},
-		simulatedSends: map[string][]time.Time{},
+		standIns: map[string]*standIn{}, maxPending: pendingLimit,
+		stopSweep: make(chan struct{}), sweeperRan: make(chan struct{}),
 	}
 	if err := s.setUp(); err != nil {
 		ln.Close()
@@ -164,8 +178,29 @@ func start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go s.sweep()
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
+}
+
+// sweep drops what expired every SweepInterval, so that memory stays bounded by what is alive even when nothing
+// else changes the state (before, only a state write pruned).
+func (s *Server) sweep() {
+	defer close(s.sweeperRan)
+	t := time.NewTicker(s.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopSweep:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			if s.pruneLocked() {
+				s.saver.changed()
+			}
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (s *Server) setUp() error {
@@ -284,6 +319,8 @@ func (s *Server) Close() error {
 		s.http.Close()
 	}
 	<-s.served
+	close(s.stopSweep)
+	<-s.sweeperRan
 	err := s.saver.close()
 	s.lock.Close()
 	return err
@@ -405,8 +442,9 @@ func (sv *saver) close() error {
 	return sv.saveNow()
 }
 
-// pruneLocked drops expired sessions and codes so the state file does not grow without bound.
-func (s *Server) pruneLocked() {
+// pruneLocked drops expired sessions, codes, sign-ins in progress, lockouts and stand-ins, so that neither the
+// state file nor memory grows with what is over. It reports whether it changed what the state file holds.
+func (s *Server) pruneLocked() (changed bool) {
 	now := s.opts.Now()
 	for _, p := range s.pools {
 		for id, se := range p.state.Sessions {
@@ -415,6 +453,12 @@ func (s *Server) pruneLocked() {
 			if now.After(se.Expires.Add(24 * time.Hour)) {
 				delete(p.state.Sessions, id)
 				delete(p.refresh, string(se.RefreshHash))
+				changed = true
+			}
+		}
+		for _, u := range p.state.Users {
+			if u.prune(now) {
+				changed = true
 			}
 		}
 	}
@@ -429,16 +473,32 @@ func (s *Server) pruneLocked() {
 		}
 	}
 	for k, l := range s.lockouts {
-		if now.Sub(l.last) > time.Hour {
+		if l.over(now) {
 			delete(s.lockouts, k)
 		}
 	}
-	for k, sent := range s.simulatedSends {
-		if recent, _ := recentSends(sent, now); len(recent) == 0 {
-			delete(s.simulatedSends, k)
-		} else {
-			s.simulatedSends[k] = recent
+	for k, si := range s.standIns {
+		if si.prune(now); now.After(si.until) {
+			delete(s.standIns, k)
 		}
+	}
+	return changed
+}
+
+// makeRoom keeps one of the endpoint's in-memory maps below s.maxPending entries before an entry is added, by
+// dropping the entries that matter least first (least sorts them): however many sign-ins an attacker starts, the
+// memory they take is bounded, and the newest sign-in, a real user's, still gets its place.
+func makeRoom[V any](s *Server, m map[string]V, least func(a, b V) bool) {
+	for len(m) >= s.maxPending {
+		var victim string
+		var worst V
+		first := true
+		for k, v := range m {
+			if first || least(v, worst) {
+				victim, worst, first = k, v, false
+			}
+		}
+		delete(m, victim)
 	}
 }
 

@@ -92,7 +92,8 @@ func TestConfirmSignUp(t *testing.T) {
 		if got.UserStatus != "CONFIRMED" || attrs["email_verified"] != "true" {
 			t.Errorf("after confirmation: status %s, email_verified %q; want CONFIRMED, true", got.UserStatus, attrs["email_verified"])
 		}
-		wantAPIError(t, confirm("ok@example.com", code), "NotAuthorizedException")
+		// Confirmed already: answered like a wrong code, so confirming does not tell who has an account.
+		wantAPIError(t, confirm("ok@example.com", code), "CodeMismatchException")
 	})
 	t.Run("attempts are limited", func(t *testing.T) {
 		signUp("guess@example.com")
@@ -125,8 +126,14 @@ func TestConfirmSignUp(t *testing.T) {
 		if err := confirm("resend@example.com", second); err != nil {
 			t.Fatalf("ConfirmSignUp(resent code) error = %v", err)
 		}
-		_, err := e.api.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &e.clientID, Username: aws.String("resend@example.com")})
-		wantAPIError(t, err, "InvalidParameterException")
+		// Confirmed already: a pretend delivery, as for a name nobody has.
+		sent := len(e.outbox("resend@example.com"))
+		if _, err := e.api.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &e.clientID, Username: aws.String("resend@example.com")}); err != nil {
+			t.Errorf("ResendConfirmationCode(confirmed user) error = %v; want a pretend delivery", err)
+		}
+		if got := len(e.outbox("resend@example.com")); got != sent {
+			t.Errorf("ResendConfirmationCode(confirmed user) sent %d messages; want none", got-sent)
+		}
 	})
 	t.Run("resends are rate limited", func(t *testing.T) {
 		signUp("spam@example.com")
@@ -149,6 +156,35 @@ func TestConfirmSignUp(t *testing.T) {
 			t.Errorf("outbox for an unknown user = %+v; want nothing sent", msgs)
 		}
 	})
+}
+
+// TestLegacyClientsTellWhyCodesFail: without PreventUserExistenceErrors, code operations say what is wrong, as
+// Cognito's LEGACY clients do.
+func TestLegacyClientsTellWhyCodesFail(t *testing.T) {
+	e := newEnv(t, withSpecs(func(_ *PoolConfig, c *ClientConfig) { c.PreventUserExistenceErrors = "LEGACY" }))
+	ctx := context.Background()
+	e.signUp("leg@example.com", goodPassword)
+	_, err := e.api.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &e.clientID, Username: aws.String("leg@example.com"), ConfirmationCode: aws.String("123456")})
+	wantAPIError(t, err, "NotAuthorizedException")
+	_, err = e.api.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &e.clientID, Username: aws.String("leg@example.com")})
+	wantAPIError(t, err, "InvalidParameterException")
+	for _, call := range []func() error{
+		func() error {
+			_, err := e.api.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: &e.clientID, Username: aws.String("nobody@example.com"), ConfirmationCode: aws.String("123456")})
+			return err
+		},
+		func() error {
+			_, err := e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("nobody@example.com")})
+			return err
+		},
+		func() error {
+			_, err := e.api.ConfirmForgotPassword(ctx, &cip.ConfirmForgotPasswordInput{ClientId: &e.clientID, Username: aws.String("nobody@example.com"),
+				ConfirmationCode: aws.String("123456"), Password: aws.String(goodPassword)})
+			return err
+		},
+	} {
+		wantAPIError(t, call(), "UserNotFoundException")
+	}
 }
 
 func TestSignUpDisabledForAdminOnlyPools(t *testing.T) {

@@ -55,10 +55,8 @@ type userState struct {
 	TempPasswordExpires time.Time `json:"tempPasswordExpires,omitzero"`
 	Created             time.Time `json:"created"`
 	Modified            time.Time `json:"modified"`
-	// Codes by purpose: "signup", "reset", "verify:<attribute>".
-	Codes map[string]*codeState `json:"codes,omitempty"`
-	// CodesSent is when codes were last sent, to rate-limit resends.
-	CodesSent []time.Time `json:"codesSent,omitempty"`
+	// The codes sent to the user (their fields are the file's "codes" and "codesSent").
+	codeBook
 	// TOTP: the verified secret, and a secret being set up.
 	TOTPSecret        string `json:"totpSecret,omitempty"`
 	PendingTOTPSecret string `json:"pendingTotpSecret,omitempty"`
@@ -69,7 +67,7 @@ type userState struct {
 }
 
 type codeState struct {
-	Hash     []byte    `json:"hash"` // SHA-256 of the code
+	Hash     []byte    `json:"hash"` // SHA-256 of the code; nil for a stand-in's, which no code matches
 	Expires  time.Time `json:"expires"`
 	Attempts int       `json:"attempts"`
 }

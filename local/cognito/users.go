@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -313,18 +312,9 @@ func (s *Server) deleteUserLocked(p *pool, key string, u *userState) uint64 {
 	return s.saver.changed()
 }
 
-// codeUser finds the user of a code operation; unknown users get what a wrong code would get when the client
-// prevents user existence errors.
-func (s *Server) codeUserLocked(c *client, name string, unknown error) (string, *userState, error) {
-	key, u := c.pool.lookup(name)
-	if u != nil {
-		return key, u, nil
-	}
-	if c.preventEnumeration() {
-		return "", nil, unknown
-	}
-	return "", nil, errorf("UserNotFoundException", "Username/client id combination not found.")
-}
+// errNoUserForCode is what clients that do not prevent user existence errors get from a code operation for a name
+// nobody has.
+var errNoUserForCode = errorf("UserNotFoundException", "Username/client id combination not found.")
 
 func (s *Server) confirmSignUp(in *userCodeInput) (any, error) {
 	c, err := s.client(in.ClientId)
@@ -334,20 +324,29 @@ func (s *Server) confirmSignUp(in *userCodeInput) (any, error) {
 	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
 		return nil, err
 	}
+	p := c.pool
 	s.mu.Lock()
-	_, u, err := s.codeUserLocked(c, in.Username, errCodeMismatch)
-	if err != nil {
+	_, u := p.lookup(in.Username)
+	eligible := u != nil && u.Status == "UNCONFIRMED"
+	switch {
+	case c.preventEnumeration():
+		if eligible = eligible && u.Enabled; !eligible {
+			// As for everyone who signs up, a code went out, which the caller does not have.
+			if si := s.standInLocked(p, in.Username); !si.signUpAssumed {
+				si.pretend("signup", s.opts.Now())
+			}
+		}
+	case u == nil:
 		s.mu.Unlock()
-		return nil, err
-	}
-	if u.Status != "UNCONFIRMED" {
+		return nil, errNoUserForCode
+	case !eligible:
 		s.mu.Unlock()
 		return nil, notAuthorized("User cannot be confirmed. Current status is " + u.Status)
 	}
-	err = s.checkCodeLocked(u, "signup", in.ConfirmationCode)
+	err = s.checkCodeLocked(p, in.Username, u, eligible, "signup", in.ConfirmationCode)
 	if err == nil {
 		u.Status, u.Modified = "CONFIRMED", s.opts.Now()
-		for _, a := range c.pool.cfg.AutoVerifiedAttributes {
+		for _, a := range p.cfg.AutoVerifiedAttributes {
 			if u.Attributes[a] != "" {
 				u.Attributes[a+"_verified"] = "true"
 				break
@@ -362,12 +361,28 @@ func (s *Server) confirmSignUp(in *userCodeInput) (any, error) {
 	return nil, s.durable(g)
 }
 
+// checkCodeLocked checks the code of a confirmation (ConfirmSignUp, ConfirmForgotPassword). An eligible user's own
+// pending code can succeed; every other name (with existence errors prevented: unknown, disabled, already
+// confirmed) is checked against the codes its stand-in pretended to send, which nothing matches, so the answers run
+// exactly as for a real user with a code nobody guesses: a mismatch, the attempt limit, then an expired code — and
+// an expired code when none was asked for.
+func (s *Server) checkCodeLocked(p *pool, name string, u *userState, eligible bool, purpose, code string) error {
+	var book *codeBook
+	if eligible && u.Codes[purpose] != nil {
+		book = &u.codeBook
+	} else if si := s.standIns[nameKey(p, name)]; si != nil && si.Codes[purpose] != nil {
+		book = &si.codeBook
+	}
+	if book == nil {
+		return errCodeExpired
+	}
+	return book.check(s.opts.Now(), purpose, code)
+}
+
 // recoveryAttribute picks where a reset code goes, following the pool's recovery mechanisms.
 func recoveryAttribute(p *pool, u *userState) (string, error) {
 	for _, m := range p.cfg.RecoveryMechanisms {
 		switch m.Name {
-		case "admin_only":
-			return "", errAdminOnlyRecovery
 		case "verified_email":
 			if u.Attributes["email"] != "" && u.Attributes["email_verified"] == "true" {
 				return "email", nil
@@ -403,44 +418,24 @@ func (s *Server) sendUserCode(in *userCodeInput, purpose string) (any, error) {
 // sendUserCodeLocked sends the code; g is the state generation to wait for.
 func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutput, uint64, error) {
 	p := c.pool
+	// Pool-wide settings: the same answer for every name, known or not.
 	if purpose == "reset" && slices.ContainsFunc(p.cfg.RecoveryMechanisms, func(r RecoveryOption) bool { return r.Name == "admin_only" }) {
-		// A pool-wide setting: the same answer for every name, known or not.
 		return nil, 0, errAdminOnlyRecovery
 	}
-	_, u, err := s.codeUserLocked(c, name, nil)
+	if purpose == "signup" && len(p.cfg.AutoVerifiedAttributes) == 0 {
+		return nil, 0, invalidParameter("Auto verification not turned on.")
+	}
+	_, u := p.lookup(name)
+	attr, err := codeDestination(p, u, purpose)
+	if c.preventEnumeration() && (err != nil || !u.Enabled) {
+		// Nobody to send to (an unknown name, a user who is disabled, already confirmed or without a verified
+		// address): answer as if a code went out, as Cognito does.
+		return s.simulatedDeliveryLocked(p, name, purpose)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	if u == nil || (!u.Enabled && c.preventEnumeration()) {
-		// Prevented enumeration: answer as if a code went out to someone (Cognito does the same for disabled users).
-		return s.simulatedDeliveryLocked(p, name)
-	}
-	var attr, label string
-	if purpose == "signup" {
-		if u.Status != "UNCONFIRMED" {
-			return nil, 0, invalidParameter("User is already confirmed.")
-		}
-		for _, a := range p.cfg.AutoVerifiedAttributes {
-			if u.Attributes[a] != "" {
-				attr = a
-				break
-			}
-		}
-		if attr == "" {
-			return nil, 0, invalidParameter("Auto verification not turned on.")
-		}
-		label = "SignUp"
-	} else {
-		if attr, err = recoveryAttribute(p, u); err != nil {
-			var ae *apiError
-			if c.preventEnumeration() && errors.As(err, &ae) && ae.Type == "InvalidParameterException" {
-				// No verified destination: as for an unknown user, so the answer does not tell them apart.
-				return s.simulatedDeliveryLocked(p, name)
-			}
-			return nil, 0, err
-		}
-		label = "ForgotPassword"
-	}
+	label := map[string]string{"signup": "SignUp", "reset": "ForgotPassword"}[purpose]
 	d, err := s.deliverLocked(p, u, attr, purpose, label)
 	if err != nil {
 		return nil, 0, err
@@ -448,19 +443,69 @@ func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutpu
 	return &codeOutput{&d}, s.saver.changed(), nil
 }
 
-// simulatedDeliveryLocked answers a code request that sends nothing (an unknown user, when the client prevents
-// user existence errors) exactly as a real delivery would look from outside: a destination masked like the
-// pool's real ones and stable per name, the same limit on requests per hour, and a state write to wait for, so
-// that neither the answer, nor the rate limit, nor the time it takes tells an unknown name from a real one.
-func (s *Server) simulatedDeliveryLocked(p *pool, name string) (*codeOutput, uint64, error) {
-	now := s.opts.Now()
-	k := lockKey(p, name)
-	recent, ok := recentSends(s.simulatedSends[k], now)
-	if !ok {
-		s.simulatedSends[k] = recent
-		return nil, 0, errCodeLimit
+// codeDestination picks the attribute a code for purpose ("signup", "reset") goes to, or says why none can.
+func codeDestination(p *pool, u *userState, purpose string) (string, error) {
+	switch {
+	case u == nil:
+		return "", errNoUserForCode
+	case purpose == "reset":
+		return recoveryAttribute(p, u)
+	case u.Status != "UNCONFIRMED":
+		return "", invalidParameter("User is already confirmed.")
 	}
-	s.simulatedSends[k] = append(recent, now)
+	for _, a := range p.cfg.AutoVerifiedAttributes {
+		if u.Attributes[a] != "" {
+			return a, nil
+		}
+	}
+	return "", invalidParameter("Auto verification not turned on.")
+}
+
+// standIn is what the endpoint remembers of a sign-in name that gets simulated answers to code operations (an
+// unknown name, or a user who may not use the operation, when the client prevents user existence errors): the
+// codes it pretended to send, which no code matches, so that confirming fails exactly as a real user's wrong code
+// does, and when it pretended to send them, so that the hourly limit applies too. It is kept in memory, until
+// what it pretended expires.
+type standIn struct {
+	codeBook
+	// signUpAssumed is set once it pretended that a sign-up code went out, as one does for everyone who signs up.
+	signUpAssumed bool
+	until         time.Time
+}
+
+// pretend records a code for purpose that nobody received.
+func (si *standIn) pretend(purpose string, now time.Time) {
+	expires := now.Add(codeTTL(purpose))
+	si.expect(purpose, nil, expires)
+	si.signUpAssumed = si.signUpAssumed || purpose == "signup"
+	if expires.After(si.until) {
+		si.until = expires
+	}
+}
+
+// standInLocked returns the stand-in of a name, creating it.
+func (s *Server) standInLocked(p *pool, name string) *standIn {
+	k := nameKey(p, name)
+	si := s.standIns[k]
+	if si == nil {
+		makeRoom(s, s.standIns, func(a, b *standIn) bool { return a.until.Before(b.until) })
+		si = &standIn{}
+		s.standIns[k] = si
+	}
+	return si
+}
+
+// simulatedDeliveryLocked answers a code request that sends nothing exactly as a real delivery would look from
+// outside: a destination masked like the pool's real ones and stable per name, the same limit on requests per
+// hour, a pretended code that later confirmations fail against, and a state write to wait for, so that neither
+// the answer, nor the rate limit, nor the time it takes tells an unknown name from a real one.
+func (s *Server) simulatedDeliveryLocked(p *pool, name, purpose string) (*codeOutput, uint64, error) {
+	now := s.opts.Now()
+	si := s.standInLocked(p, name)
+	if err := si.sent(now); err != nil {
+		return nil, 0, err
+	}
+	si.pretend(purpose, now)
 	return &codeOutput{simulatedDestination(p, name)}, s.saver.changed(), nil
 }
 
@@ -509,25 +554,24 @@ func (s *Server) confirmForgotPassword(in *userCodeInput) (any, error) {
 	if err := checkPassword(c.pool.cfg.PasswordPolicy, in.Password); err != nil {
 		return nil, err
 	}
+	p := c.pool
 	s.mu.Lock()
-	_, u, err := s.codeUserLocked(c, in.Username, errCodeMismatch)
-	if err != nil {
+	_, u := p.lookup(in.Username)
+	switch {
+	case c.preventEnumeration():
+	case u == nil:
 		s.mu.Unlock()
-		return nil, err
-	}
-	if !u.Enabled {
+		return nil, errNoUserForCode
+	case !u.Enabled:
 		s.mu.Unlock()
-		if c.preventEnumeration() {
-			return nil, errCodeMismatch
-		}
 		return nil, notAuthorized("User is disabled.")
 	}
-	username := u.Username
-	if err := s.checkCodeLocked(u, "reset", in.ConfirmationCode); err != nil {
+	if err := s.checkCodeLocked(p, in.Username, u, u != nil && u.Enabled, "reset", in.ConfirmationCode); err != nil {
 		s.saver.changed()
 		s.mu.Unlock()
 		return nil, err
 	}
+	username := u.Username
 	s.mu.Unlock()
 	ver, err := srp.NewVerifier(c.pool.poolName(), username, in.Password)
 	if err != nil {
@@ -579,7 +623,7 @@ func (s *Server) verifyUserAttribute(ctx context.Context, in *accessInput) (any,
 		s.mu.Unlock()
 		return nil, invalidParameter("Attribute %s cannot be verified", in.AttributeName)
 	}
-	err = s.checkCodeLocked(u, "verify:"+in.AttributeName, in.Code)
+	err = u.check(s.opts.Now(), "verify:"+in.AttributeName, in.Code)
 	if err == nil {
 		u.Attributes[in.AttributeName+"_verified"] = "true"
 	}
@@ -598,20 +642,28 @@ func (s *Server) changePassword(ctx context.Context, in *accessInput) (any, erro
 	}
 	old := srp.Verifier{Salt: u.Salt, V: u.Verifier}
 	username := u.Username
-	if err := s.lockedLocked(p, username); err != nil {
+	k := userNameKey(p, key)
+	if err := s.lockedLocked(k); err != nil {
 		s.mu.Unlock()
-		return nil, errorf("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+		return nil, errAttemptLimit
 	}
 	s.mu.Unlock()
 	if err := checkPassword(p.cfg.PasswordPolicy, in.ProposedPassword); err != nil {
 		return nil, err
 	}
-	if err := old.Check(p.poolName(), username, in.PreviousPassword); err != nil {
-		s.mu.Lock()
-		s.failedLocked(p, username)
+	checked := old.Check(p.poolName(), username, in.PreviousPassword)
+	// The verdict counts only if the user was not locked out meanwhile, decided with recording it, as for sign-ins.
+	s.mu.Lock()
+	if err := s.lockedLocked(k); err != nil {
+		s.mu.Unlock()
+		return nil, errAttemptLimit
+	}
+	if checked != nil {
+		s.failedLocked(k)
 		s.mu.Unlock()
 		return nil, errWrongCredentials
 	}
+	s.mu.Unlock()
 	ver, err := srp.NewVerifier(p.poolName(), username, in.ProposedPassword)
 	if err != nil {
 		return nil, internalError(err)
