@@ -207,7 +207,9 @@ func TestOversizedSignInsAreNotRetained(t *testing.T) {
 		t.Errorf("pending SRP sign-ins after 400 refused ones = %d; want 0", srpSignIns)
 	}
 	// The old endpoint grew by ~128 MB here; what remains is the test's own garbage and the HTTP connections.
-	if grown := int64(heap()) - int64(before); grown > 16<<20 {
+	grown := int64(heap()) - int64(before)
+	if grown > 16<<20 {
 		t.Errorf("live heap grew by %d MB over 400 refused sign-ins; want under 16 MB", grown>>20)
 	}
+	t.Logf("live heap grew by %d KB over 400 refused sign-ins", grown>>10)
 }
