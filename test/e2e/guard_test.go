@@ -138,11 +138,6 @@ func checkPrivate(t *testing.T, root string) {
 		if err != nil {
 			return err
 		}
-		// The Cognito folder is local/cognito's, made private by the Cognito half of issue 9; this exclusion goes
-		// when that half is merged.
-		if d.IsDir() && d.Name() == "cognito" {
-			return filepath.SkipDir
-		}
 		info, err := d.Info()
 		if err != nil {
 			return err
