@@ -120,13 +120,16 @@ func copyTree(t *testing.T, src, dst string) {
 	}
 }
 
-// consumerOfCopy makes a temporary copy of this module's handlers and a separate consumer module that requires
-// it through a replace directive, as an app importing the construct does. It returns both directories.
+// consumerOfCopy makes a temporary copy of this module's handlers and constructs (no web build) and a separate
+// consumer module that requires it through a replace directive, as an app importing the constructs does. It
+// returns both directories.
 func consumerOfCopy(t *testing.T) (consumer, provider string) {
 	t.Helper()
 	repo := repoRoot
 	provider, consumer = t.TempDir(), t.TempDir()
-	copyTree(t, filepath.Join(repo, "lambda"), filepath.Join(provider, "lambda"))
+	for _, dir := range []string{"lambda", "constructs"} {
+		copyTree(t, filepath.Join(repo, dir), filepath.Join(provider, dir))
+	}
 	goMod, goSum := readRepoFile(t, "go.mod"), readRepoFile(t, "go.sum")
 	for dir, files := range map[string]map[string][]byte{
 		provider: {"go.mod": goMod, "go.sum": goSum},
