@@ -38,7 +38,8 @@ web: web/dist/index.html ## build the web app into web/dist (only when its sourc
 deps: node_modules/.package-lock.json node_modules/go.mod ## install the pinned npm tools (aws-cdk CLI, dynalite, amazon-cognito-identity-js) and Go modules
 	go mod download
 
-synth: deps ## synthesize the three stage stacks into cdk.out (templates + arm64 bootstrap bundles)
+# synth, deploy and diff package web/dist into the stacks: `make web` (its own target) rebuilds it when its sources changed.
+synth: deps web ## synthesize the three stage stacks into cdk.out (templates, arm64 bootstrap bundles, the web app's build)
 	npx --no-install cdk synth --quiet
 
 test: deps web ## run every test: web app (Vitest, size budget), unit, dynalite-backed store, synth assertions/snapshots/cdk-nag, Cognito interop, end-to-end
@@ -54,10 +55,10 @@ local: deps web ## run a synthesized stage offline: web app http://localhost:517
 	go build -o bin/twin ./cmd/twin
 	./bin/twin --stage $(STAGE) $(TWIN_FLAGS)
 
-deploy: deps ## deploy one stage to AWS with your credentials (STAGE=dev|staging|prod)
+deploy: deps web ## deploy one stage to AWS with your credentials (STAGE=dev|staging|prod)
 	npx --no-install cdk deploy NotesApi-$(STAGE) --outputs-file cdk-outputs-$(STAGE).json
 
-diff: deps ## show what a deploy of STAGE would change
+diff: deps web ## show what a deploy of STAGE would change
 	npx --no-install cdk diff NotesApi-$(STAGE)
 
 fmt: ## gofmt the tree

@@ -3,12 +3,14 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/authnotes/authnotes/constructs/notesapi"
+	"github.com/authnotes/authnotes/constructs/notesweb"
 )
 
 // StageConfig is everything that differs between stages.
@@ -23,6 +25,8 @@ type StageConfig struct {
 	TerminationProtection bool
 	// Api configures the AuthenticatedNotesApi of the stage.
 	Api notesapi.AuthenticatedNotesApiProps
+	// Web configures the NotesWebApp of the stage; its Api is the stage's API (set by NewNotesApiStack).
+	Web notesweb.NotesWebAppProps
 }
 
 // StackName is the CloudFormation stack name of the stage.
@@ -45,6 +49,11 @@ func Stages() []StageConfig {
 				ThrottleBurstLimit:    jsii.Number(200),
 				ApplicationLogLevel:   awslambda.ApplicationLogLevel_DEBUG,
 			},
+			Web: notesweb.NotesWebAppProps{
+				RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+				PriceClass:    awscloudfront.PriceClass_PRICE_CLASS_100,
+				LogRetention:  awslogs.RetentionDays_ONE_WEEK,
+			},
 		},
 		{
 			Name: "staging",
@@ -58,6 +67,11 @@ func Stages() []StageConfig {
 				ThrottleBurstLimit:  jsii.Number(100),
 				Tracing:             awslambda.Tracing_ACTIVE,
 				ApplicationLogLevel: awslambda.ApplicationLogLevel_INFO,
+			},
+			Web: notesweb.NotesWebAppProps{
+				RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+				PriceClass:    awscloudfront.PriceClass_PRICE_CLASS_100,
+				LogRetention:  awslogs.RetentionDays_ONE_MONTH,
 			},
 		},
 		{
@@ -74,6 +88,11 @@ func Stages() []StageConfig {
 				ThrottleBurstLimit:   jsii.Number(50),
 				Tracing:              awslambda.Tracing_ACTIVE,
 				ApplicationLogLevel:  awslambda.ApplicationLogLevel_INFO,
+			},
+			Web: notesweb.NotesWebAppProps{
+				RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+				PriceClass:    awscloudfront.PriceClass_PRICE_CLASS_ALL,
+				LogRetention:  awslogs.RetentionDays_ONE_YEAR,
 			},
 		},
 	}

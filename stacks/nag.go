@@ -1,12 +1,16 @@
 package stacks
 
 import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/authnotes/authnotes/constructs/notesapi"
+	"github.com/authnotes/authnotes/constructs/notesweb"
 )
 
 // suppressNagFindings records, on the exact resources concerned, the AwsSolutions findings that the stage's
@@ -49,4 +53,69 @@ func orOff(m awscognito.Mfa) awscognito.Mfa {
 		return awscognito.Mfa_OFF
 	}
 	return m
+}
+
+// suppressWebNagFindings records the AwsSolutions findings of the stage's web app, each on the exact resource.
+// The buckets (private, encrypted, TLS-only, logged), the Origin Access Control, the distribution's logs and the
+// deployment's own role (no managed policy) are compliant by design.
+func suppressWebNagFindings(stack awscdk.Stack, web *notesweb.NotesWebApp, cfg StageConfig) {
+	dist := []*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-CFR1"),
+		Reason: jsii.String("the notes app serves its users wherever they are: no country is allowed or denied, so a geo restriction " +
+			"would list nothing; sign-in (Cognito) and the API (JWT authorizer) decide who gets in"),
+	}}
+	if cfg.Web.Domain == nil {
+		dist = append(dist, &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-CFR4"),
+			Reason: jsii.String("stage " + cfg.Name + " has no custom domain: with the default *.cloudfront.net certificate CloudFront " +
+				"ignores MinimumProtocolVersion and offers TLSv1 to old clients; set Web.Domain (an ACM certificate in us-east-1) " +
+				"to enforce TLSv1.2_2021"),
+		})
+	}
+	if cfg.Web.WebAclArn == "" {
+		dist = append(dist, &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-CFR2"),
+			Reason: jsii.String("stage " + cfg.Name + " attaches no AWS WAF web ACL (a monthly charge per ACL and per request): the " +
+				"distribution serves a static app, and the API behind it is throttled and refuses requests without a valid Cognito " +
+				"access token; set Web.WebAclArn to add one"),
+		})
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(web.Distribution(), &dist, jsii.Bool(false))
+
+	siteBucket := *stack.GetLogicalId(web.Bucket().Node().DefaultChild().(awscdk.CfnElement))
+	grants := []*cdknag.NagPackSuppression{
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("CDK's BucketDeployment syncs the build into the site bucket (aws s3 sync --delete): it lists, reads, " +
+				"writes and deletes any object and aborts failed multipart uploads, so its grant covers every object of this one " +
+				"bucket with the s3:GetObject*, GetBucket*, List*, DeleteObject* and Abort* action groups"),
+			AppliesTo: &[]any{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*",
+				"Action::s3:Abort*", "Resource::<" + siteBucket + ".Arn>/*"},
+		},
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("the deployment reads the build's zip from the CDK bootstrap asset bucket; object keys are content " +
+				"hashes that change with every build, so the read grant covers the bucket's objects"),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:s3:::cdk-[a-z0-9]+-assets-.+\/\*$/`)}},
+		},
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("CDK's BucketDeployment grants cloudfront:CreateInvalidation and GetInvalidation on * (CloudFront " +
+				"invalidations have no resource-level scope in that grant); the function only invalidates the distribution ID it is given"),
+			AppliesTo: &[]any{"Resource::*"},
+		},
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(web.Deployment().HandlerRole().Node().FindChild(jsii.String("DefaultPolicy")), &grants, jsii.Bool(false))
+
+	// BucketDeployment's handler is a stack-wide singleton CDK names Custom::CDKBucketDeployment<uuid>.
+	runtime := []*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-L1"),
+		Reason: jsii.String("the Python runtime of CDK's BucketDeployment handler is chosen by aws-cdk-lib (python3.13 in 2.276.0) " +
+			"and cannot be set; it moves forward with CDK upgrades"),
+	}}
+	for _, c := range *stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "Custom::CDKBucketDeployment") {
+			cdknag.NagSuppressions_AddResourceSuppressions(c, &runtime, jsii.Bool(false))
+		}
+	}
 }

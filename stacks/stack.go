@@ -6,13 +6,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/authnotes/authnotes/constructs/notesapi"
+	"github.com/authnotes/authnotes/constructs/notesweb"
 )
 
 // Project is the value of the project tag on every stack and resource.
 const Project = "authnotes"
 
 // NewNotesApiStack creates the stack NotesApi-<cfg.Name> with one AuthenticatedNotesApi (construct ID
-// "NotesApi") and the outputs ApiUrl, UserPoolId, UserPoolClientId, TableName and Region.
+// "NotesApi"), one NotesWebApp (construct ID "NotesWeb") serving the web app and, on the same origin, the API, and
+// the outputs ApiUrl, UserPoolId, UserPoolClientId, TableName, Region and WebUrl.
 func NewNotesApiStack(scope constructs.Construct, cfg StageConfig) awscdk.Stack {
 	tags := map[string]*string{"project": jsii.String(Project), "stage": jsii.String(cfg.Name)}
 	var env *awscdk.Environment
@@ -37,7 +39,12 @@ func NewNotesApiStack(scope constructs.Construct, cfg StageConfig) awscdk.Stack 
 	output("UserPoolClientId", api.UserPoolClient().UserPoolClientId(), "public app client ID (no secret)")
 	output("TableName", api.Table().TableName(), "DynamoDB notes table")
 	output("Region", awscdk.Aws_REGION(), "region of the stack")
+	webProps := cfg.Web
+	webProps.Api = api
+	web := notesweb.NewNotesWebApp(stack, jsii.String("NotesWeb"), &webProps)
+	output("WebUrl", web.WebUrl(), "URL of the notes web app (CloudFront; ends in /)")
 	suppressNagFindings(api, cfg)
+	suppressWebNagFindings(stack, web, cfg)
 	return stack
 }
 

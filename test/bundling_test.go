@@ -39,12 +39,14 @@ func checkoutBundledDev(t *testing.T) (map[string]any, string) {
 	return checkoutBundleTpl, checkoutBundleOut
 }
 
-// synthBundledDev synthesizes NotesApi-dev with real bundling and returns its template and output directory.
+// synthBundledDev synthesizes NotesApi-dev with real bundling and returns its template and output directory. The web
+// app is this checkout's build (web/dist), also when the test runs from a consumer module that has none.
 func synthBundledDev(t *testing.T) (map[string]any, string) {
 	t.Helper()
 	app, out := newApp(t, []string{"NotesApi-dev"})
 	cfg := stacks.Stages()[0]
 	cfg.Account, cfg.Region = testAccount, testRegion
+	cfg.Web.AssetDir = filepath.Join(repoRoot, "web", "dist")
 	stack := stacks.NewNotesApiStack(app, cfg)
 	return toMap(t, assertions.Template_FromStack(stack, nil)), out
 }

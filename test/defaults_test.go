@@ -98,7 +98,7 @@ func TestStageEnvironmentDefaultsAndOverrides(t *testing.T) {
 		t.Errorf("Region() = %s; want the AWS::Region token for an environment-agnostic stack", *agnostic.Region())
 	}
 	tpl := toMap(t, assertions.Template_FromStack(agnostic, nil))
-	if n := len(ofType(tpl, "AWS::Lambda::Function")); n != 5 {
-		t.Errorf("environment-agnostic stack has %d functions; want 5", n)
+	if n := len(functionsByRoute(t, tpl)); n != 5 {
+		t.Errorf("environment-agnostic stack has %d route functions; want 5", n)
 	}
 }

@@ -97,6 +97,8 @@ type synthesized struct {
 	stack    awscdk.Stack
 	template assertions.Template
 	json     map[string]any
+	// out is the cloud assembly directory the stack was synthesized into (its staged assets).
+	out string
 }
 
 var (
@@ -108,13 +110,13 @@ var (
 func stage(t *testing.T, name string) *synthesized {
 	t.Helper()
 	stagesOnce.Do(func() {
-		app, _ := newApp(t, nil)
+		app, out := newApp(t, nil)
 		configs := stacks.Stages()
 		built := stacks.AddStages(app, configs, testAccount, testRegion)
 		stagesByID = map[string]*synthesized{}
 		for i, st := range built {
 			tpl := assertions.Template_FromStack(st, nil)
-			stagesByID[configs[i].Name] = &synthesized{cfg: configs[i], stack: st, template: tpl, json: toMap(t, tpl)}
+			stagesByID[configs[i].Name] = &synthesized{cfg: configs[i], stack: st, template: tpl, json: toMap(t, tpl), out: out}
 		}
 	})
 	s, ok := stagesByID[name]
