@@ -221,3 +221,18 @@ func number(v any) (int, bool) {
 	}
 	return 0, false
 }
+
+// customResourceHandlers are the functions a custom resource names as its ServiceToken: they run only while
+// CloudFormation deploys the stack, so the twin has nothing to run them for.
+func customResourceHandlers(tpl cfn.Template) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range tpl.Resources {
+		token, _ := r.Properties["ServiceToken"].(map[string]any)
+		if att, ok := token["Fn::GetAtt"].([]any); ok && len(att) == 2 {
+			if id, ok := att[0].(string); ok {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}

@@ -317,7 +317,12 @@ func (t *Twin) startFunctions(ctx context.Context, phys *physical) (map[string]g
 	st := t.stack
 	taken := map[string]bool{}
 	var specs []*functionSpec
+	handlers := customResourceHandlers(st.Template)
 	for _, r := range st.Template.OfType("AWS::Lambda::Function") {
+		if handlers[r.LogicalID] {
+			// Only CloudFormation calls it, while deploying (the web app's BucketDeployment, S3 auto-delete).
+			continue
+		}
 		name := functionName(st.Name, r, taken)
 		taken[name] = true
 		phys.set(r.LogicalID, r.Type, name, nil)

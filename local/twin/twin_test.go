@@ -410,3 +410,17 @@ func TestStartFailingEarlyStartsAndStopsNothing(t *testing.T) {
 		t.Errorf("log = %q; want no \"stopped\" when nothing started", log.String())
 	}
 }
+
+// TestCustomResourceHandlersAreNotRun: a function a custom resource calls (CDK's BucketDeployment handler, a Python
+// function without authnotes:goPackage) is left to CloudFormation; route functions are not.
+func TestCustomResourceHandlersAreNotRun(t *testing.T) {
+	st := loadStack(t)
+	st.Template.Resources["DeployHandler"] = cfn.Resource{LogicalID: "DeployHandler", Type: "AWS::Lambda::Function",
+		Properties: map[string]any{"Runtime": "python3.13", "Handler": "index.handler"}}
+	st.Template.Resources["Deployment"] = cfn.Resource{LogicalID: "Deployment", Type: "Custom::CDKBucketDeployment",
+		Properties: map[string]any{"ServiceToken": map[string]any{"Fn::GetAtt": []any{"DeployHandler", "Arn"}}}}
+	got := customResourceHandlers(st.Template)
+	if diff := cmp.Diff(map[string]bool{"DeployHandler": true}, got); diff != "" {
+		t.Errorf("customResourceHandlers (-want +got):\n%s", diff)
+	}
+}
