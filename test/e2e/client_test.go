@@ -76,7 +76,7 @@ func (e *env) trySignUp(email string) error {
 	if err != nil {
 		return fmt.Errorf("SignUp(%s): %w", email, err)
 	}
-	code, err := e.outboxCode(email)
+	code, err := e.outboxCode(email, "SignUp")
 	if err != nil {
 		return err
 	}
@@ -88,24 +88,45 @@ func (e *env) trySignUp(email string) error {
 	return nil
 }
 
-func (e *env) outboxCode(email string) (string, error) {
-	resp, err := e.httpc.Get(e.out["CognitoEndpoint"] + "/_local/outbox?to=" + email)
+// outboxMessage is one message the twin's Cognito "sent" (README "Read the outbox").
+type outboxMessage struct{ Purpose, Code, Text string }
+
+// outbox lists what the twin's Cognito sent to email, oldest first.
+func (e *env) outbox(email string) ([]outboxMessage, error) {
+	resp, err := e.httpc.Get(e.out["CognitoEndpoint"] + "/_local/outbox?to=" + url.QueryEscape(email))
 	if err != nil {
-		return "", fmt.Errorf("read the outbox: %w", err)
+		return nil, fmt.Errorf("read the outbox: %w", err)
 	}
 	defer resp.Body.Close()
-	var box struct {
-		Messages []struct{ Purpose, Code string }
-	}
+	var box struct{ Messages []outboxMessage }
 	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil {
-		return "", fmt.Errorf("decode the outbox: %w", err)
+		return nil, fmt.Errorf("decode the outbox: %w", err)
 	}
-	for i := len(box.Messages) - 1; i >= 0; i-- {
-		if m := box.Messages[i]; m.Purpose == "SignUp" && m.Code != "" {
+	return box.Messages, nil
+}
+
+// outboxCode is the last code the twin's Cognito sent to email for purpose (SignUp, ForgotPassword, …).
+func (e *env) outboxCode(email, purpose string) (string, error) {
+	msgs, err := e.outbox(email)
+	if err != nil {
+		return "", err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := msgs[i]; m.Purpose == purpose && m.Code != "" {
 			return m.Code, nil
 		}
 	}
-	return "", fmt.Errorf("no sign-up code for %s in the outbox: %+v", email, box)
+	return "", fmt.Errorf("no %s code for %s in the outbox: %+v", purpose, email, msgs)
+}
+
+// mustOutboxCode is outboxCode for a test that cannot go on without the code.
+func (e *env) mustOutboxCode(email, purpose string) string {
+	e.t.Helper()
+	code, err := e.outboxCode(email, purpose)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return code
 }
 
 // signIn runs USER_SRP_AUTH with the project's SRP client.

@@ -20,6 +20,7 @@ import (
 
 var (
 	repoDir     string // the repository root
+	tmpDir      string // the package's temporary directory, removed at the end
 	assemblyDir string // cdk.out synthesized once for the package
 	stateDir    string // the twin's state, kept across restarts
 	current     *twin.Twin
@@ -48,16 +49,16 @@ func run(m *testing.M) (int, error) {
 	if repoDir, err = filepath.Abs("../.."); err != nil {
 		return 1, err
 	}
-	tmp, err := os.MkdirTemp("", "authnotes-e2e-")
-	if err != nil {
+	if tmpDir, err = os.MkdirTemp("", "authnotes-e2e-"); err != nil {
 		return 1, err
 	}
-	defer os.RemoveAll(tmp)
-	assemblyDir, stateDir = filepath.Join(tmp, "cdk.out"), filepath.Join(tmp, "state")
+	defer os.RemoveAll(tmpDir)
+	assemblyDir, stateDir = filepath.Join(tmpDir, "cdk.out"), filepath.Join(tmpDir, "state")
 	if err := synth(); err != nil {
 		return 1, err
 	}
 	code := m.Run()
+	stopBrowser()
 	for _, tw := range []*twin.Twin{current, unthrottled.tw} {
 		if tw != nil {
 			if err := tw.Close(); err != nil {
@@ -88,22 +89,28 @@ func synth() error {
 // stage returns the running twin, starting it on the shared state directory when none runs.
 func stage(t *testing.T) *twin.Twin {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end tests start the whole twin; skipped with -short")
-	}
+	skipShort(t)
 	if current == nil {
-		startTwin(t)
+		startTwin(t, "")
 	}
 	return current
 }
 
-func startTwin(t *testing.T) {
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end tests start the whole twin; skipped with -short")
+	}
+}
+
+// startTwin starts the twin on the shared state directory, serving the web app on webAddr unless it is "".
+func startTwin(t *testing.T, webAddr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	tw, err := twin.Start(ctx, twin.Options{
 		Stage: "dev", RepoDir: repoDir, AssemblyDir: assemblyDir, NoSynth: true, StateDir: stateDir,
-		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", Log: twinLog,
+		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", WebAddr: webAddr, Log: twinLog,
 	})
 	if err != nil {
 		t.Fatalf("start the twin: %v\n%s", err, twinLog.String())
@@ -118,7 +125,7 @@ func restartTwin(t *testing.T) {
 		t.Fatalf("stop the twin: %v", err)
 	}
 	current = nil
-	startTwin(t)
+	startTwin(t, "")
 }
 
 // syncBuffer collects the twin's log; a failing test prints it.

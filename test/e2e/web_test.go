@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -21,25 +19,18 @@ import (
 // twin, restarted on its state directory with a web app on a free port when it runs without one.
 func webStage(t *testing.T) *twin.Twin {
 	t.Helper()
-	tw := stage(t)
-	if tw.Outputs()["WebUrl"] != "" {
-		return tw
+	skipShort(t)
+	if current != nil && current.Outputs()["WebUrl"] != "" {
+		return current
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatalf("stop the twin: %v", err)
+	if current != nil {
+		if err := current.Close(); err != nil {
+			t.Fatalf("stop the twin: %v", err)
+		}
+		current = nil
 	}
-	current = nil
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	tw, err := twin.Start(ctx, twin.Options{
-		Stage: "dev", RepoDir: repoDir, AssemblyDir: assemblyDir, NoSynth: true, StateDir: stateDir,
-		APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0", Log: twinLog,
-	})
-	if err != nil {
-		t.Fatalf("start the twin with the web app: %v\n%s", err, twinLog.String())
-	}
-	current = tw
-	return tw
+	startTwin(t, "127.0.0.1:0")
+	return current
 }
 
 func originOf(t *testing.T, raw string) string {
