@@ -14,7 +14,7 @@ import (
 )
 
 // lockStateDir takes an exclusive lock on a state directory for as long as the server runs: two endpoints on one
-// directory (the twin and a cognito-local on another port) would each overwrite the other's users. The kernel
+// directory (the twin and a cognito-twin on another port) would each overwrite the other's users. The kernel
 // drops the lock when the process dies, so a crash leaves nothing to clean up.
 func lockStateDir(dir string) (io.Closer, error) {
 	if err := privateDir(dir); err != nil {
@@ -33,7 +33,7 @@ func lockStateDir(dir string) (io.Closer, error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			holder, _ := os.ReadFile(f.Name())
-			return nil, fmt.Errorf("cognito: state directory %s is in use by another running endpoint, a twin or cognito-local (pid %s): stop it, or give this one another state directory", dir, strings.TrimSpace(string(holder)))
+			return nil, fmt.Errorf("cognito: state directory %s is in use by another running endpoint, a twin or cognito-twin (pid %s): stop it, or give this one another state directory", dir, strings.TrimSpace(string(holder)))
 		}
 		return nil, fmt.Errorf("cognito: lock state directory %s: %w", dir, err)
 	}

@@ -159,7 +159,7 @@ func start(opts Options) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: listen on %s: %w (is another cognito-local or twin running?)", opts.Addr, err)
+		return nil, fmt.Errorf("cognito: listen on %s: %w (is another cognito-twin or twin running?)", opts.Addr, err)
 	}
 	s := &Server{
 		opts: opts, listener: ln, baseURL: "http://" + ln.Addr().String(), served: make(chan error, 1), st: st,

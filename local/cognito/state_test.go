@@ -204,12 +204,12 @@ func TestConcurrentSignUpsAllPersist(t *testing.T) {
 	e.tokens("user7@example.com", goodPassword)
 }
 
-// TestStateDirectoryIsLocked: a second endpoint on a state directory in use (the twin and a cognito-local on
+// TestStateDirectoryIsLocked: a second endpoint on a state directory in use (the twin and a cognito-twin on
 // another port) is refused instead of overwriting the first one's users; once the first stops, it starts.
 func TestStateDirectoryIsLocked(t *testing.T) {
 	e := newEnv(t)
 	_, err := NewServer(Options{Addr: "127.0.0.1:0", StateDir: e.dir, Pools: fixtureSpecs(t)})
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("in use by another running endpoint, a twin or cognito-local (pid %d)", os.Getpid())) {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("in use by another running endpoint, a twin or cognito-twin (pid %d)", os.Getpid())) {
 		t.Fatalf("NewServer(state directory in use) error = %v; want it refused as in use", err)
 	}
 	e.signUp("lock@example.com", goodPassword)

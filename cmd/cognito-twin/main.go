@@ -1,5 +1,5 @@
-// Command cognito-local runs the Cognito-compatible endpoint of a synthesized stage on its own, without the rest
-// of the local twin: `go run ./cmd/cognito-local --stage dev`. It reads the user pool and app client from
+// Command cognito-twin runs the Cognito-compatible endpoint of a synthesized stage on its own, without the rest
+// of the local twin: `go run ./cmd/cognito-twin --stage dev`. It reads the user pool and app client from
 // cdk.out, keeps users under .local/<stage>/cognito, and prints every code it "sends". Ctrl-C stops it.
 package main
 
@@ -34,7 +34,7 @@ func main() {
 	flag.Parse()
 	o.corsOrigins = strings.FieldsFunc(*origins, func(r rune) bool { return r == ',' || r == ' ' })
 	if err := run(o, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "cognito-local:", err)
+		fmt.Fprintln(os.Stderr, "cognito-twin:", err)
 		os.Exit(1)
 	}
 }
@@ -47,7 +47,7 @@ func run(o options, out io.Writer) error {
 		return err
 	}
 	<-ctx.Done()
-	fmt.Fprintln(out, "cognito-local: stopping")
+	fmt.Fprintln(out, "cognito-twin: stopping")
 	return srv.Close()
 }
 
@@ -82,7 +82,7 @@ func start(o options, out io.Writer) (*cognito.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "cognito-local: stack %s, state in %s\n  endpoint     %s\n", st.Name, o.stateDir, srv.URL())
+	fmt.Fprintf(out, "cognito-twin: stack %s, state in %s\n  endpoint     %s\n", st.Name, o.stateDir, srv.URL())
 	for _, p := range specs {
 		id := srv.PoolID(p.LogicalID)
 		fmt.Fprintf(out, "  user pool    %s (%s)\n  issuer       %s\n  jwks         %s\n", id, p.LogicalID, srv.Issuer(id), srv.JWKSURL(id))
