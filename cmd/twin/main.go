@@ -28,6 +28,7 @@ func main() {
 	flag.StringVar(&opts.WebAddr, "web", twin.DefaultWebAddr, "address of the web app, loopback only ('' serves none)")
 	flag.StringVar(&opts.WebDir, "web-dir", "", "the web app's build (default: web/dist in the repository, made by `make web`)")
 	flag.BoolVar(&opts.NoThrottle, "no-throttle", false, "ignore the stage's throttling (for load tests)")
+	flag.BoolVar(&opts.Watch, "watch", true, "rebuild and swap changed handlers, synthesize and apply a changed stack, while running (docs/watch-mode.md)")
 	flag.Parse()
 	if err := run(opts); err != nil {
 		if !errors.Is(err, errStoppedItself) {
@@ -62,9 +63,9 @@ Try it, in another terminal:
       → 401 {"message":"Unauthorized"}: every route needs a Cognito access token
 %s  README.md, "Running offline: the local twin" → the same by hand with curl
 
-Ctrl-C stops everything; data stays in the state directory.
+%sCtrl-C stops everything; data stays in the state directory.
 `, opts.Stage, webLine(out["WebUrl"]), out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
-		t.DynamoDBEndpoint(), out["TableName"], profile, credsFile, t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]))
+		t.DynamoDBEndpoint(), out["TableName"], profile, credsFile, t.OutputsPath(), out["ApiUrl"], smokeHint(t.OutputsPath(), opts.Stage, out["CognitoEndpoint"]), watchLine(opts.Watch))
 	select {
 	case <-t.Done(): // a child kept failing: the twin said why and stopped everything
 		return errStoppedItself
@@ -73,6 +74,14 @@ Ctrl-C stops everything; data stays in the state directory.
 	stop() // a second Ctrl-C ends the process at once
 	fmt.Fprintln(os.Stderr, "\ntwin: stopping")
 	return t.Close()
+}
+
+// watchLine says what watch mode does, when it is on.
+func watchLine(on bool) string {
+	if !on {
+		return ""
+	}
+	return "Edit a handler and save: the twin rebuilds it and serves it, keeping users and notes (docs/watch-mode.md).\n"
 }
 
 // webLine names the web app, when the twin serves one.

@@ -206,33 +206,49 @@ func (s *Server) sweep() {
 func (s *Server) setUp() error {
 	now := s.opts.Now()
 	for _, spec := range s.opts.Pools {
-		ps := s.st.Pools[spec.LogicalID]
-		if ps == nil {
-			key, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				return fmt.Errorf("cognito: signing key: %w", err)
-			}
-			der, err := x509.MarshalPKCS8PrivateKey(key)
-			if err != nil {
-				return fmt.Errorf("cognito: signing key: %w", err)
-			}
-			secret := make([]byte, 32)
-			rand.Read(secret)
-			ps = &poolState{
-				ID: newPoolID(s.opts.Region), Created: now, KeyID: newUUID(), FakeSecret: secret,
-				KeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-			}
-			s.st.Pools[spec.LogicalID] = ps
+		if err := s.setUpPool(spec, now); err != nil {
+			return err
 		}
-		if ps.Clients == nil {
-			ps.Clients = map[string]*clientState{}
+	}
+	return nil
+}
+
+// setUpPool serves one pool with its clients: a pool or client the state does not know yet gets its IDs and
+// signing key; one served already takes the new settings in place, so sign-ins under way, users, sessions and
+// keys carry on. Call with s.mu held, or before serving.
+func (s *Server) setUpPool(spec PoolSpec, now time.Time) error {
+	if len(spec.Clients) == 0 {
+		return fmt.Errorf("cognito: pool %s has no app client: add an AWS::Cognito::UserPoolClient", spec.LogicalID)
+	}
+	ps := s.st.Pools[spec.LogicalID]
+	if ps == nil {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return fmt.Errorf("cognito: signing key: %w", err)
 		}
-		if ps.Users == nil {
-			ps.Users = map[string]*userState{}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return fmt.Errorf("cognito: signing key: %w", err)
 		}
-		if ps.Sessions == nil {
-			ps.Sessions = map[string]*sessionState{}
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		ps = &poolState{
+			ID: newPoolID(s.opts.Region), Created: now, KeyID: newUUID(), FakeSecret: secret,
+			KeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 		}
+		s.st.Pools[spec.LogicalID] = ps
+	}
+	if ps.Clients == nil {
+		ps.Clients = map[string]*clientState{}
+	}
+	if ps.Users == nil {
+		ps.Users = map[string]*userState{}
+	}
+	if ps.Sessions == nil {
+		ps.Sessions = map[string]*sessionState{}
+	}
+	p := s.pools[ps.ID]
+	if p == nil {
 		block, _ := pem.Decode([]byte(ps.KeyPEM))
 		if block == nil {
 			return fmt.Errorf("cognito: pool %s: signing key in the state file is not PEM", ps.ID)
@@ -246,37 +262,7 @@ func (s *Server) setUp() error {
 			return fmt.Errorf("cognito: pool %s: signing key is %T, want RSA", ps.ID, k)
 		}
 		key.Precompute()
-		p := &pool{logicalID: spec.LogicalID, cfg: spec.Config, state: ps, key: key, issuer: s.Issuer(ps.ID), aliases: map[string]string{}, refresh: map[string]string{}}
-		if p.cfg.Name == "" {
-			p.cfg.Name = spec.LogicalID
-		}
-		var audiences []string
-		for _, cs := range spec.Clients {
-			c := ps.Clients[cs.LogicalID]
-			if c == nil {
-				c = &clientState{ID: newClientID(), Created: now}
-				ps.Clients[cs.LogicalID] = c
-			}
-			if cs.Config.GenerateSecret && c.Secret == "" {
-				c.Secret = randomString(lowerAlnum, 51)
-			}
-			cl := &client{logicalID: cs.LogicalID, cfg: cs.Config, state: c, pool: p}
-			if cl.cfg.Name == "" {
-				cl.cfg.Name = cs.LogicalID
-			}
-			s.clients[c.ID] = cl
-			s.byLogical[cs.LogicalID] = c.ID
-			audiences = append(audiences, c.ID)
-		}
-		if len(audiences) == 0 {
-			return fmt.Errorf("cognito: pool %s has no app client: add an AWS::Cognito::UserPoolClient", spec.LogicalID)
-		}
-		p.verifier, err = jwtauth.NewVerifier(jwtauth.StaticKeys{ps.KeyID: &key.PublicKey}, jwtauth.Expect{
-			Issuer: p.issuer, Audiences: audiences, Now: s.opts.Now,
-		})
-		if err != nil {
-			return err
-		}
+		p = &pool{logicalID: spec.LogicalID, state: ps, key: key, issuer: s.Issuer(ps.ID), aliases: map[string]string{}, refresh: map[string]string{}}
 		if p.jwks, err = jwksDocument(ps.KeyID, &key.PublicKey); err != nil {
 			return err
 		}
@@ -289,9 +275,91 @@ func (s *Server) setUp() error {
 		for origin, se := range ps.Sessions {
 			p.refresh[string(se.RefreshHash)] = origin
 		}
-		s.pools[ps.ID] = p
-		s.byLogical[spec.LogicalID] = ps.ID
 	}
+	p.cfg = spec.Config
+	if p.cfg.Name == "" {
+		p.cfg.Name = spec.LogicalID
+	}
+	var audiences []string
+	served := map[string]bool{}
+	for _, cs := range spec.Clients {
+		c := ps.Clients[cs.LogicalID]
+		if c == nil {
+			c = &clientState{ID: newClientID(), Created: now}
+			ps.Clients[cs.LogicalID] = c
+		}
+		if cs.Config.GenerateSecret && c.Secret == "" {
+			c.Secret = randomString(lowerAlnum, 51)
+		}
+		cl := s.clients[c.ID]
+		if cl == nil {
+			cl = &client{logicalID: cs.LogicalID, state: c, pool: p}
+			s.clients[c.ID] = cl
+		}
+		cl.cfg = cs.Config
+		if cl.cfg.Name == "" {
+			cl.cfg.Name = cs.LogicalID
+		}
+		s.byLogical[cs.LogicalID] = c.ID
+		audiences = append(audiences, c.ID)
+		served[c.ID] = true
+	}
+	// A client the template no longer has stops being served; its state stays, as its pool's users do.
+	for id, cl := range s.clients {
+		if cl.pool == p && !served[id] {
+			delete(s.clients, id)
+			delete(s.byLogical, cl.logicalID)
+		}
+	}
+	v, err := jwtauth.NewVerifier(jwtauth.StaticKeys{ps.KeyID: &p.key.PublicKey}, jwtauth.Expect{
+		Issuer: p.issuer, Audiences: audiences, Now: s.opts.Now,
+	})
+	if err != nil {
+		return err
+	}
+	p.verifier = v
+	s.pools[ps.ID] = p
+	s.byLogical[spec.LogicalID] = ps.ID
+	return nil
+}
+
+// Reconfigure serves new pool and client settings (password policy, token validity, auth flows, new or removed
+// clients and pools) without a restart: users, signing keys, refresh tokens and sessions are kept, so tokens issued
+// before stay valid. A pool or client the specs no longer name stops being served; its state stays on disk.
+func (s *Server) Reconfigure(specs []PoolSpec) error {
+	if len(specs) == 0 {
+		return errors.New("cognito: no user pool to serve")
+	}
+	for _, spec := range specs {
+		if len(spec.Clients) == 0 {
+			return fmt.Errorf("cognito: pool %s has no app client: add an AWS::Cognito::UserPoolClient", spec.LogicalID)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	keep := map[string]bool{}
+	for _, spec := range specs {
+		if err := s.setUpPool(spec, now); err != nil {
+			return err
+		}
+		keep[spec.LogicalID] = true
+	}
+	for id, p := range s.pools {
+		if keep[p.logicalID] {
+			continue
+		}
+		delete(s.pools, id)
+		delete(s.byLogical, p.logicalID)
+		for cid, cl := range s.clients {
+			if cl.pool == p {
+				delete(s.clients, cid)
+				delete(s.byLogical, cl.logicalID)
+			}
+		}
+	}
+	s.opts.Pools = specs
+	s.saver.changed()
 	return nil
 }
 
@@ -299,10 +367,18 @@ func (s *Server) setUp() error {
 func (s *Server) URL() string { return s.baseURL }
 
 // PoolID returns the physical ID of a user pool by logical ID ("" if unknown).
-func (s *Server) PoolID(logicalID string) string { return s.byLogical[logicalID] }
+func (s *Server) PoolID(logicalID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byLogical[logicalID]
+}
 
 // ClientID returns the physical ID of an app client by logical ID ("" if unknown).
-func (s *Server) ClientID(logicalID string) string { return s.byLogical[logicalID] }
+func (s *Server) ClientID(logicalID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byLogical[logicalID]
+}
 
 // Issuer is the `iss` of a pool's tokens: the endpoint's URL and the pool ID.
 func (s *Server) Issuer(poolID string) string { return s.baseURL + "/" + poolID }

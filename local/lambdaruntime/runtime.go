@@ -223,6 +223,18 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 }
 
+// Warm starts one execution environment unless one is idle, and keeps it for the next invocation. It returns the
+// start's error (the bootstrap cannot run, exits or fails its init), so a caller can try a new build before sending
+// it traffic.
+func (f *Function) Warm(ctx context.Context) error {
+	env, err := f.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	f.release(env)
+	return nil
+}
+
 // acquire takes an idle environment, starts a new one below the concurrency limit, or waits for one.
 func (f *Function) acquire(ctx context.Context) (*environment, error) {
 	for {

@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,60 +101,129 @@ func runnable(arch string) (bool, error) {
 	return runtime.GOOS == "linux" && goarch == runtime.GOARCH, nil
 }
 
-// hostBuilds rebuilds, for this host, the Go packages of functions whose asset targets another architecture,
-// into <stateDir>/build/<LogicalID>/bootstrap. A build is reused while the package's fingerprint (sources, module
-// versions, flags) is unchanged. It returns the task root per logical ID.
-func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*functionSpec, log io.Writer) (map[string]string, error) {
+// hostBuilds makes sure the Go package of every spec is built for this host into
+// <buildDir>/<LogicalID>/bootstrap. A build is reused while the package's fingerprint (sources, module versions,
+// flags) is unchanged; the others are rebuilt with one go build, and each new bootstrap replaces the old one by a
+// rename, so processes still running the old one are not disturbed. It returns the fingerprints by package and the
+// logical IDs it rebuilt. A compile error is a *buildError with the compiler's output.
+func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*functionSpec, times *buildTimes) (map[string]string, map[string]bool, error) {
+	began := time.Now()
+	defer func() { times.build = time.Since(began) - times.fingerprint }()
 	var pkgs []string
 	for _, s := range specs {
-		pkgs = append(pkgs, s.goPackage)
+		if !slices.Contains(pkgs, s.goPackage) {
+			pkgs = append(pkgs, s.goPackage)
+		}
 	}
+	rebuilt := map[string]bool{}
 	if len(pkgs) == 0 {
-		return map[string]string{}, nil
+		return map[string]string{}, rebuilt, nil
 	}
 	prints, err := gobuild.Fingerprints(ctx, repoDir, runtime.GOARCH, pkgs...)
 	if err != nil {
-		return nil, fmt.Errorf("fingerprint the function packages: %w", err)
+		return nil, nil, fmt.Errorf("fingerprint the function packages: %w", err)
 	}
-	dirs := map[string]string{}
+	times.fingerprint = time.Since(began)
+	var stale []*functionSpec
+	var stalePkgs []string
 	for _, s := range specs {
 		dir := filepath.Join(buildDir, s.res.LogicalID)
-		dirs[s.res.LogicalID] = dir
-		stamp := filepath.Join(dir, "fingerprint")
-		if old, err := os.ReadFile(stamp); err == nil && string(old) == prints[s.goPackage] {
+		if old, err := os.ReadFile(filepath.Join(dir, "fingerprint")); err == nil && string(old) == prints[s.goPackage] {
 			if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
 				continue
 			}
 		}
-		start := time.Now()
-		fmt.Fprintf(log, "twin: building %s for %s/%s (the asset %s)\n", s.goPackage, runtime.GOOS, runtime.GOARCH, s.why)
-		if err := goBuild(ctx, repoDir, s.goPackage, dir); err != nil {
-			return nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+		stale = append(stale, s)
+		if !slices.Contains(stalePkgs, s.goPackage) {
+			stalePkgs = append(stalePkgs, s.goPackage)
 		}
-		if err := privatefs.WriteFile(stamp, []byte(prints[s.goPackage])); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "twin: built %s in %.1fs\n", s.goPackage, time.Since(start).Seconds())
 	}
-	return dirs, nil
+	if len(stale) == 0 {
+		return prints, rebuilt, nil
+	}
+	if err := privatefs.MkdirAll(buildDir); err != nil {
+		return nil, nil, err
+	}
+	tmp, err := os.MkdirTemp(buildDir, ".next-") // beside the builds: a rename moves a new one in place
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(tmp)
+	built, err := goBuild(ctx, repoDir, tmp, stalePkgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range stale {
+		dir := filepath.Join(buildDir, s.res.LogicalID)
+		if err := privatefs.MkdirAll(dir); err != nil {
+			return nil, nil, err
+		}
+		next := filepath.Join(dir, "bootstrap.next")
+		_ = os.Remove(next)
+		if err := os.Link(built[s.goPackage], next); err != nil {
+			return nil, nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+		}
+		if err := os.Rename(next, filepath.Join(dir, "bootstrap")); err != nil {
+			return nil, nil, fmt.Errorf("function %s: %w", s.res.Path(), err)
+		}
+		if err := privatefs.WriteFile(filepath.Join(dir, "fingerprint"), []byte(prints[s.goPackage])); err != nil {
+			return nil, nil, err
+		}
+		rebuilt[s.res.LogicalID] = true
+	}
+	return prints, rebuilt, nil
 }
 
-// goBuild compiles a package for the host with the bundler's flags.
-func goBuild(ctx context.Context, repoDir, pkg, outDir string) error {
-	if err := privatefs.MkdirAll(outDir); err != nil {
-		return err
+// buildError is a failed host build; output is the compiler's (file:line: message).
+type buildError struct {
+	pkgs   []string
+	output string
+}
+
+func (e *buildError) Error() string {
+	return fmt.Sprintf("go build %s:\n%s", strings.Join(e.pkgs, " "), strings.TrimSpace(e.output))
+}
+
+// goBuild compiles packages for the host with the bundler's flags into outDir, one go build for packages whose
+// executables have distinct names. It returns each package's executable.
+func goBuild(ctx context.Context, repoDir, outDir string, pkgs []string) (map[string]string, error) {
+	// go build -o dir/ names an executable after the last element of its import path.
+	var groups [][]string
+	for _, p := range pkgs {
+		placed := false
+		for i, g := range groups {
+			if !slices.ContainsFunc(g, func(q string) bool { return path.Base(q) == path.Base(p) }) {
+				groups[i], placed = append(g, p), true
+				break
+			}
+		}
+		if !placed {
+			groups = append(groups, []string{p})
+		}
 	}
-	args := append([]string{"build"}, gobuild.Flags...)
-	args = append(args, "-o", filepath.Join(outDir, "bootstrap"), pkg)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	killGroupOnCancel(cmd) // the compiler and linker too
-	cmd.Dir = repoDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+	out := map[string]string{}
+	for i, g := range groups {
+		dir := filepath.Join(outDir, strconv.Itoa(i))
+		if err := privatefs.MkdirAll(dir); err != nil {
+			return nil, err
+		}
+		args := append([]string{"build"}, gobuild.Flags...)
+		args = append(append(args, "-o", dir+string(filepath.Separator)), g...)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		killGroupOnCancel(cmd) // the compiler and linker too
+		cmd.Dir = repoDir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, &buildError{pkgs: g, output: string(msg) + "(" + err.Error() + ")"}
+		}
+		for _, p := range g {
+			out[p] = filepath.Join(dir, path.Base(p))
+		}
 	}
-	return privatefs.Tighten(outDir) // go build makes the executable 0755
+	return out, nil
 }
 
 // functionEnv is what the twin gives every function besides its own properties.

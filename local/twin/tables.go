@@ -101,3 +101,31 @@ func projection(p types.Projection) *types.Projection {
 	}
 	return &p
 }
+
+// table is one table of the stack as the twin serves it.
+type table struct {
+	logicalID, name string
+	def             tableDef
+}
+
+// planTables reads the stack's tables and gives them their physical names.
+func planTables(st *cfn.Stack, phys *physical) ([]table, error) {
+	rv := phys.resolver(st)
+	var out []table
+	for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"} {
+		for _, r := range st.Template.OfType(typ) {
+			props, err := rv.Properties(r)
+			if err != nil {
+				return nil, err
+			}
+			def, err := parseTable(r, props)
+			if err != nil {
+				return nil, err
+			}
+			name := tableName(st.Name, r, props)
+			phys.set(r.LogicalID, typ, name, nil)
+			out = append(out, table{logicalID: r.LogicalID, name: name, def: def})
+		}
+	}
+	return out, nil
+}

@@ -1,7 +1,8 @@
 // Package twin runs a synthesized stage offline: it reads the stack from the cloud assembly (synthesizing it when
 // missing or stale), starts dynalite with the stack's tables behind the DynamoDB guard, the Cognito endpoint with
 // its user pools, a Lambda runtime per function and the HTTP API gateway, and writes the stack outputs with local
-// values. It supervises what it runs (supervise.go) and keeps its state folder private to its owner.
+// values. It supervises what it runs (supervise.go), keeps its state folder private to its owner and, in watch mode,
+// reloads changed handlers and infrastructure while it runs (watch.go, reload.go).
 package twin
 
 import (
@@ -14,8 +15,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +26,6 @@ import (
 	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/cognito"
 	"github.com/authnotes/authnotes/local/gateway"
-	"github.com/authnotes/authnotes/local/lambdaruntime"
 	"github.com/authnotes/authnotes/local/privatefs"
 	"github.com/authnotes/authnotes/local/webapp"
 )
@@ -61,6 +63,9 @@ type Options struct {
 	// NoThrottle ignores the stage's throttling settings, for load tests of a stage on this machine (the deployed
 	// stage keeps them). Default: throttle as the template says.
 	NoThrottle bool
+	// Watch rebuilds and swaps the functions whose sources change and applies a changed stack (synthesized in the
+	// background) while the twin runs; see watch.go. Default: off (cmd/twin turns it on; --watch=false).
+	Watch bool
 	// Log receives what the twin does, the functions' logs, the access log and the Cognito outbox.
 	// Default: os.Stderr.
 	Log io.Writer
@@ -68,23 +73,38 @@ type Options struct {
 
 // Twin is a running stage.
 type Twin struct {
-	opts      Options
-	stack     *cfn.Stack
-	sup       *supervisor
-	db        *keeper // dynalite, restarted when it dies
-	dynamo    dynamoAccess
-	guard     *http.Server
-	idp       *cognito.Server
-	functions []*lambdaruntime.Function
-	api       *http.Server
-	apiLn     net.Listener
-	web       *webapp.Server
-	apiURL    string
-	outputs   map[string]string
+	opts    Options
+	stack   *cfn.Stack
+	sup     *supervisor
+	db      *keeper // dynalite, restarted when it dies
+	dynamo  dynamoAccess
+	guard   *http.Server
+	idp     *cognito.Server
+	api     *http.Server
+	apiLn   net.Listener
+	web     *webapp.Server
+	apiURL  string
+	outputs map[string]string
 	// region and account of the stack, or stand-ins for an environment-agnostic one.
 	region, account string
 	// lock holds the state directory for this twin alone.
 	lock *os.File
+	// phys holds the local physical values of the stack being served.
+	phys *physical
+	// localPools are the IDs of the user pools served here.
+	localPools map[string]bool
+	// running are the functions by logical ID; the gateway invokes their slots, which reloads switch to new
+	// processes.
+	running map[string]*running
+	fenv    functionEnv
+	gw      atomic.Pointer[gateway.Gateway]
+	// reloadMu serializes what changes the served stack: start and reloads.
+	reloadMu sync.Mutex
+	// drains are the replaced functions finishing their invocations in flight.
+	drains sync.WaitGroup
+	// stage is the API stage's name, part of the invoke URL.
+	stage string
+	watch *watcher
 	// dynamoSocket is dynalite's Unix socket, in socketDir when the state directory's path is too long for one; Close
 	// removes both.
 	dynamoSocket, socketDir string
@@ -116,12 +136,18 @@ func Start(ctx context.Context, opts Options) (*Twin, error) {
 			return nil, fmt.Errorf("%w, or run without the web app (--web '')", err)
 		}
 	}
-	t := &Twin{opts: opts, sup: newSupervisor(opts.Log), done: make(chan struct{})}
+	t := &Twin{opts: opts, sup: newSupervisor(opts.Log), done: make(chan struct{}), running: map[string]*running{}, localPools: map[string]bool{}}
 	if err := t.start(ctx); err != nil {
 		_ = t.Close()
 		return nil, err
 	}
 	go t.stopOnFatal()
+	if opts.Watch {
+		if err := t.startWatching(); err != nil {
+			_ = t.Close()
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
@@ -142,6 +168,7 @@ func (t *Twin) start(ctx context.Context) error {
 		return fmt.Errorf("make the state directory private: %w", err)
 	}
 	phys := newPhysical(t.stack, t.region, t.account)
+	t.phys = phys
 	if err := t.listenWeb(phys); err != nil {
 		return err
 	}
@@ -149,20 +176,18 @@ func (t *Twin) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	localIssuer, err := t.startCognito(phys)
-	if err != nil {
+	if err := t.startCognito(phys); err != nil {
 		return err
 	}
 	// The API's address is known before the functions start, so their environment may refer to it.
 	if err := t.listenAPI(phys); err != nil {
 		return err
 	}
-	invokers, err := t.startFunctions(ctx, phys)
-	if err != nil {
+	if err := t.startFunctions(ctx, phys); err != nil {
 		return err
 	}
 	rv := phys.resolver(t.stack)
-	if err := t.serveAPI(rv, invokers, localIssuer); err != nil {
+	if err := t.serveAPI(phys); err != nil {
 		return err
 	}
 	t.outputs, err = t.writeOutputs(rv, tables)
@@ -215,64 +240,57 @@ func (t *Twin) startDynamoDB(ctx context.Context, phys *physical) ([]string, err
 	if err := t.openDynamoDB(ctx); err != nil {
 		return nil, err
 	}
-	db := dynamoClient(t.dynamo.endpoint, t.region, t.dynamo.credentials)
-	rv := phys.resolver(st)
-	var tables []string
-	for _, typ := range []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"} {
-		for _, r := range st.Template.OfType(typ) {
-			props, err := rv.Properties(r)
-			if err != nil {
-				return nil, err
-			}
-			def, err := parseTable(r, props)
-			if err != nil {
-				return nil, err
-			}
-			name := tableName(st.Name, r, props)
-			created, err := ensureTable(ctx, db, name, def)
-			if err != nil {
-				return nil, err
-			}
-			phys.set(r.LogicalID, typ, name, nil)
-			tables = append(tables, name)
-			verb := "kept"
-			if created {
-				verb = "created"
-			}
-			fmt.Fprintf(log, "twin: table %s %s\n", name, verb)
-		}
+	tables, err := planTables(st, phys)
+	if err != nil {
+		return nil, err
 	}
-	return tables, nil
+	db := dynamoClient(t.dynamo.endpoint, t.region, t.dynamo.credentials)
+	var names []string
+	for _, tb := range tables {
+		created, err := ensureTable(ctx, db, tb.name, tb.def)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, tb.name)
+		verb := "kept"
+		if created {
+			verb = "created"
+		}
+		fmt.Fprintf(log, "twin: table %s %s\n", tb.name, verb)
+	}
+	return names, nil
 }
 
-// startCognito serves the stack's user pools and app clients. It returns the local issuer of a pool ID, "" for a
-// pool that is not served here.
-func (t *Twin) startCognito(phys *physical) (func(poolID string) string, error) {
-	local := map[string]bool{}
-	issuer := func(poolID string) string {
-		if !local[poolID] {
-			return ""
-		}
-		return t.idp.Issuer(poolID)
-	}
+// startCognito serves the stack's user pools and app clients.
+func (t *Twin) startCognito(phys *physical) error {
 	specs, err := cognito.SpecsFromStack(t.stack)
 	if err != nil || len(specs) == 0 {
-		return issuer, err
+		return err
 	}
 	origins, err := t.browserOrigins(phys)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t.idp, err = cognito.NewServer(cognito.Options{
 		Addr: t.opts.CognitoAddr, StateDir: filepath.Join(t.opts.StateDir, "cognito"), Region: t.region, Pools: specs,
 		Outbox: prefixed(t.opts.Log, "[cognito] "), CORSOrigins: origins,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
+	t.nameCognito(phys, specs)
+	for _, p := range specs {
+		fmt.Fprintf(t.opts.Log, "twin: Cognito user pool %s on %s\n", t.idp.PoolID(p.LogicalID), t.idp.URL())
+	}
+	return nil
+}
+
+// nameCognito gives the served user pools and clients their physical IDs.
+func (t *Twin) nameCognito(phys *physical, specs []cognito.PoolSpec) {
+	t.localPools = map[string]bool{}
 	for _, p := range specs {
 		id := t.idp.PoolID(p.LogicalID)
-		local[id] = true
+		t.localPools[id] = true
 		phys.set(p.LogicalID, "AWS::Cognito::UserPool", id, map[string]string{
 			"UserPoolId":   id,
 			"ProviderName": fmt.Sprintf("cognito-idp.%s.amazonaws.com/%s", t.region, id),
@@ -281,20 +299,31 @@ func (t *Twin) startCognito(phys *physical) (func(poolID string) string, error) 
 		for _, c := range p.Clients {
 			phys.set(c.LogicalID, "AWS::Cognito::UserPoolClient", t.idp.ClientID(c.LogicalID), map[string]string{"ClientSecret": ""})
 		}
-		fmt.Fprintf(t.opts.Log, "twin: Cognito user pool %s on %s\n", id, t.idp.URL())
 	}
-	return issuer, nil
+}
+
+// localIssuer is the local issuer of a pool ID, "" for a pool that is not served here.
+func (t *Twin) localIssuer(poolID string) string {
+	if !t.localPools[poolID] {
+		return ""
+	}
+	return t.idp.Issuer(poolID)
 }
 
 // listenAPI binds the API's address and gives the API Gateway resources their physical IDs.
 func (t *Twin) listenAPI(phys *physical) error {
-	st := t.stack
 	ln, err := net.Listen("tcp", t.opts.APIAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s for the API: %w (is another twin running?)", t.opts.APIAddr, err)
 	}
 	t.apiLn = ln
 	t.apiURL = "http://" + ln.Addr().String() + "/"
+	t.nameAPI(phys, t.stack)
+	return nil
+}
+
+// nameAPI gives the API Gateway resources their physical IDs.
+func (t *Twin) nameAPI(phys *physical, st *cfn.Stack) {
 	for _, a := range st.Template.OfType("AWS::ApiGatewayV2::Api") {
 		id := shortID(st.Name+"/"+a.LogicalID, 10)
 		phys.set(a.LogicalID, a.Type, id, map[string]string{"ApiId": id, "ApiEndpoint": strings.TrimSuffix(t.apiURL, "/")})
@@ -308,101 +337,85 @@ func (t *Twin) listenAPI(phys *physical) error {
 		name, _ := r.Properties["StageName"].(string)
 		phys.set(r.LogicalID, r.Type, name, nil)
 	}
-	return nil
 }
 
-// startFunctions gives every function its name first (ARNs may appear in other functions' environment), then
-// builds for the host what cannot run as staged, and starts a runtime per function. It returns them by ARN.
-func (t *Twin) startFunctions(ctx context.Context, phys *physical) (map[string]gateway.Invoker, error) {
-	st := t.stack
-	taken := map[string]bool{}
-	var specs []*functionSpec
-	handlers := customResourceHandlers(st.Template)
-	for _, r := range st.Template.OfType("AWS::Lambda::Function") {
-		if handlers[r.LogicalID] {
-			// Only CloudFormation calls it, while deploying (the web app's BucketDeployment, S3 auto-delete).
-			continue
-		}
-		name := functionName(st.Name, r, taken)
-		taken[name] = true
-		phys.set(r.LogicalID, r.Type, name, nil)
-		specs = append(specs, &functionSpec{res: r, name: name, goPackage: r.MetadataString(metaGoPackage)})
-	}
-	rv := phys.resolver(st)
-	var rebuild []*functionSpec
-	for _, s := range specs {
-		var err error
-		if s.props, err = rv.Properties(s.res); err != nil {
-			return nil, err
-		}
-		if err := s.locate(st); err != nil {
-			return nil, err
-		}
-		if s.why != "" {
-			rebuild = append(rebuild, s)
-		}
-	}
-	built, err := hostBuilds(ctx, t.opts.RepoDir, filepath.Join(t.opts.StateDir, "build"), rebuild, t.opts.Log)
-	if err != nil {
-		return nil, err
-	}
-	fenv := functionEnv{
+// startFunctions gives every function its name, builds for the host what cannot run as staged (in watch mode every
+// Go function, so a reload has a build to compare with), and starts a runtime per function behind its slot.
+func (t *Twin) startFunctions(ctx context.Context, phys *physical) error {
+	t.fenv = functionEnv{
 		region: t.region, account: t.account, dynamoDB: t.dynamo.endpoint, credentials: t.dynamo.credentials, log: t.opts.Log,
 		// A function whose bootstrap does not start fails the request; the next one tries a new process.
 		startFailed: func(name string, err error) {
 			t.sup.failed("function "+name, err, "", "the next request starts a new process (its output is above)")
 		},
 	}
-	invokers := map[string]gateway.Invoker{}
-	for _, s := range specs {
-		dir, ok := built[s.res.LogicalID]
-		if !ok {
-			dir = s.assetDir
-		}
-		cfg, err := runtimeConfig(s, dir, fenv)
-		if err != nil {
-			return nil, err
-		}
-		fn, err := lambdaruntime.Start(cfg)
-		if err != nil {
-			return nil, err
-		}
-		t.functions = append(t.functions, fn)
-		invokers[phys.attrs[s.res.LogicalID]["Arn"]] = fn
-		route := s.res.MetadataString(metaRoute)
+	ch, err := t.reconcile(ctx, t.stack, phys, false)
+	if err != nil {
+		return err
+	}
+	ch.commit(t)
+	if ch.rebuilt > 0 {
+		fmt.Fprintf(t.opts.Log, "twin: built %d function(s) for %s/%s in %.1fs (unchanged builds are reused)\n", ch.rebuilt, runtime.GOOS, runtime.GOARCH, ch.times.build.Seconds())
+	}
+	for _, r := range t.runningInOrder() {
+		route := r.spec.res.MetadataString(metaRoute)
 		if route == "" {
 			route = "-"
 		}
-		fmt.Fprintf(t.opts.Log, "twin: function %s (%s) from %s\n", s.name, route, dir)
+		fmt.Fprintf(t.opts.Log, "twin: function %s (%s) from %s\n", r.spec.name, route, r.dir)
 	}
-	return invokers, nil
+	return nil
 }
 
 // serveAPI configures the gateway from the template and starts serving on the bound listener.
-func (t *Twin) serveAPI(rv *cfn.Resolver, invokers map[string]gateway.Invoker, localIssuer func(string) string) error {
-	gcfg, stage, err := apiConfig(t.stack, apiInputs{rv: rv, functions: invokers, localIssuer: localIssuer})
+func (t *Twin) serveAPI(phys *physical) error {
+	gw, stage, routes, err := t.gateway(t.stack, phys, t.running)
 	if err != nil {
 		return err
+	}
+	if t.opts.NoThrottle {
+		fmt.Fprintln(t.opts.Log, "twin: throttling off (--no-throttle)")
+	}
+	t.gw.Store(gw)
+	t.stage = stage
+	if stage != gateway.DefaultStage && stage != "" {
+		// A named stage is part of the invoke URL; the gateway expects it there.
+		t.apiURL += stage + "/"
+	}
+	t.api = &http.Server{Handler: http.HandlerFunc(t.serveGateway), ReadHeaderTimeout: 10 * time.Second}
+	t.serve("HTTP API", t.api, t.apiLn)
+	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, routes)
+	return nil
+}
+
+// serveGateway hands each request to the gateway of the moment: a reload replaces it as a whole, and a request
+// keeps the one it started with.
+func (t *Twin) serveGateway(w http.ResponseWriter, r *http.Request) {
+	t.gw.Load().ServeHTTP(w, r)
+}
+
+// gateway configures a gateway for a stack whose functions are running (by logical ID); it returns it with the
+// stage's name and the number of routes.
+func (t *Twin) gateway(st *cfn.Stack, phys *physical, fns map[string]*running) (*gateway.Gateway, string, int, error) {
+	invokers := map[string]gateway.Invoker{}
+	for id, r := range fns {
+		invokers[phys.attrs[id]["Arn"]] = r.slot
+	}
+	gcfg, stage, err := apiConfig(st, apiInputs{rv: phys.resolver(st), functions: invokers, localIssuer: t.localIssuer})
+	if err != nil {
+		return nil, "", 0, err
 	}
 	gcfg.Region, gcfg.AccountID = t.region, t.account
 	t.allowWebOrigin(&gcfg)
 	if t.opts.NoThrottle {
 		gcfg.Throttle = nil
-		fmt.Fprintln(t.opts.Log, "twin: throttling off (--no-throttle)")
 	}
 	gcfg.AccessLog = prefixed(t.opts.Log, "[access] ")
 	gw, err := gateway.New(gcfg)
 	if err != nil {
-		return err
+		return nil, "", 0, err
 	}
-	if stage != gateway.DefaultStage && stage != "" {
-		// A named stage is part of the invoke URL; the gateway expects it there.
-		t.apiURL += stage + "/"
-	}
-	t.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	t.serve("HTTP API", t.api, t.apiLn)
-	fmt.Fprintf(t.opts.Log, "twin: HTTP API on %s (%d routes)\n", t.apiURL, len(gcfg.Routes))
-	return nil
+	return gw, stage, len(gcfg.Routes), nil
 }
 
 // checkAddrs binds each fixed address once and releases it, so a port in use is reported before anything starts,
@@ -466,9 +479,21 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// writeOutputs resolves the stack outputs with local values, adds CognitoEndpoint, and writes
+// writeOutputs resolves the stack outputs with local values, adds CognitoEndpoint and the web app's URL, and writes
 // <StateDir>/outputs.json.
 func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]string, error) {
+	out, err := t.localOutputs(rv, tables)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.serveWeb(out); err != nil {
+		return nil, err
+	}
+	return out, t.saveOutputs(out)
+}
+
+// localOutputs are the stack outputs resolved with local values, plus CognitoEndpoint.
+func (t *Twin) localOutputs(rv *cfn.Resolver, tables []string) (map[string]string, error) {
 	out, err := rv.Outputs()
 	if err != nil {
 		return nil, fmt.Errorf("stack outputs: %w", err)
@@ -484,19 +509,21 @@ func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]strin
 	if t.idp != nil {
 		out["CognitoEndpoint"] = t.idp.URL()
 	}
-	if err := t.serveWeb(out); err != nil {
-		return nil, err
-	}
+	return out, nil
+}
+
+// saveOutputs writes <StateDir>/outputs.json.
+func (t *Twin) saveOutputs(out map[string]string) error {
 	raw, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	path := filepath.Join(t.opts.StateDir, "outputs.json")
 	if err := privatefs.WriteFile(path, append(raw, '\n')); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	fmt.Fprintf(t.opts.Log, "twin: wrote %s\n", path)
-	return out, nil
+	return nil
 }
 
 // Outputs are the stack outputs with local values, plus CognitoEndpoint (what outputs.json holds).
@@ -584,11 +611,17 @@ func (t *Twin) close() error {
 	if t.apiLn != nil {
 		_ = t.apiLn.Close() // when Start failed before serving; Shutdown already closed it otherwise
 	}
-	for _, fn := range t.functions {
-		if err := fn.Close(); err != nil {
+	if t.watch != nil {
+		t.watch.close()
+	}
+	t.reloadMu.Lock() // a reload under way finishes first
+	for _, r := range t.running {
+		if err := r.slot.close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	t.reloadMu.Unlock()
+	t.drains.Wait()
 	if t.idp != nil {
 		if err := t.idp.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop cognito: %w", err))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/authnotes/authnotes/constructs/notesweb/site"
+	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/cognito"
 	"github.com/authnotes/authnotes/local/gateway"
 	"github.com/authnotes/authnotes/local/webapp"
@@ -17,19 +18,26 @@ const DefaultWebAddr = webapp.DefaultAddr
 // listenWeb binds the web app's address first, so Cognito and the API can allow its origin, and gives the stack's
 // CloudFront distributions their local domain (what a WebUrl output or a CORS origin built from it resolves to).
 func (t *Twin) listenWeb(phys *physical) error {
-	domain := "localhost"
 	if t.opts.WebAddr != "" {
 		var err error
 		if t.web, err = webapp.Listen(t.opts.WebAddr); err != nil {
 			return err
 		}
+	}
+	t.nameWeb(phys, t.stack)
+	return nil
+}
+
+// nameWeb gives the stack's CloudFront distributions their local domain.
+func (t *Twin) nameWeb(phys *physical, st *cfn.Stack) {
+	domain := "localhost"
+	if t.web != nil {
 		domain = "localhost:" + t.web.Port()
 	}
-	for _, r := range t.stack.Template.OfType("AWS::CloudFront::Distribution") {
-		id := strings.ToUpper(shortID(t.stack.Name+"/"+r.LogicalID, 14))
+	for _, r := range st.Template.OfType("AWS::CloudFront::Distribution") {
+		id := strings.ToUpper(shortID(st.Name+"/"+r.LogicalID, 14))
 		phys.set(r.LogicalID, r.Type, id, map[string]string{"Id": id, "DomainName": domain})
 	}
-	return nil
 }
 
 // browserOrigins are the origins whose pages may call Cognito: those the stage's HTTP API allows (CORS), plus the
