@@ -105,6 +105,15 @@ type buildTimes struct {
 	fingerprint, build, swap time.Duration
 }
 
+// Reload describes one handler reload.
+type Reload struct {
+	// Files changed, relative to the repository; Functions are those switched to a new build.
+	Files, Functions []string
+	// Detect runs from the first file event to knowing which functions changed (the debounce wait and the
+	// fingerprints), Build is the go build, Swap starting and warming the new processes and switching to them.
+	Detect, Build, Swap time.Duration
+}
+
 // functionSpecs gives every function of the stack its name and reads its properties. Functions that only custom
 // resources call (the web app's BucketDeployment handler, S3 auto-delete) run while CloudFormation deploys, so the
 // twin has nothing to run them for.
@@ -317,18 +326,21 @@ func (t *Twin) reloadCode(ctx context.Context, b changeBatch) {
 		return // no function depends on what changed
 	}
 	ch.commit(t)
-	detect := began.Sub(b.first) + ch.times.fingerprint
+	rl := Reload{Files: b.files, Functions: t.names(ch.started), Detect: began.Sub(b.first) + ch.times.fingerprint, Build: ch.times.build, Swap: ch.times.swap}
 	fmt.Fprintf(t.opts.Log, "twin: reloaded %s (%s changed) in %.2fs: detect %.2fs, build %.2fs, swap %.2fs\n",
-		t.names(ch.started), b.describe(), time.Since(b.first).Seconds(), detect.Seconds(), ch.times.build.Seconds(), ch.times.swap.Seconds())
+		strings.Join(rl.Functions, ", "), b.describe(), time.Since(b.first).Seconds(), rl.Detect.Seconds(), rl.Build.Seconds(), rl.Swap.Seconds())
+	if t.opts.Reloaded != nil {
+		t.opts.Reloaded(rl)
+	}
 }
 
-func (t *Twin) names(rs []*running) string {
+func (t *Twin) names(rs []*running) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, shortName(t.stack.Name, r.spec.name))
 	}
 	sort.Strings(out)
-	return strings.Join(out, ", ")
+	return out
 }
 
 // reloadFailed prints why a reload did not happen; a compile error shows the compiler's lines.
