@@ -105,13 +105,16 @@ type buildTimes struct {
 	fingerprint, build, swap time.Duration
 }
 
-// Reload describes one handler reload.
+// Reload describes one reload: of handlers (Functions switched to a new build) or of the stack (Stack set).
 type Reload struct {
 	// Files changed, relative to the repository; Functions are those switched to a new build.
 	Files, Functions []string
 	// Detect runs from the first file event to knowing which functions changed (the debounce wait and the
 	// fingerprints), Build is the go build, Swap starting and warming the new processes and switching to them.
 	Detect, Build, Swap time.Duration
+	// Stack is set for a stack reload, which took Synth to synthesize and Apply to apply.
+	Stack        bool
+	Synth, Apply time.Duration
 }
 
 // functionSpecs gives every function of the stack its name and reads its properties. Functions that only custom
@@ -376,8 +379,12 @@ func (t *Twin) reloadStack(ctx context.Context, b changeBatch, st *cfn.Stack, sy
 		t.reloadFailed(b, err, keeps)
 		return
 	}
+	rl := Reload{Files: b.files, Stack: true, Synth: synthTime, Apply: time.Since(began)}
 	fmt.Fprintf(t.opts.Log, "twin: applied %s (%s changed): %s; synth %.1fs, apply %.2fs\n",
-		st.Name, b.describe(), diff.summary(), synthTime.Seconds(), time.Since(began).Seconds())
+		st.Name, b.describe(), diff.summary(), rl.Synth.Seconds(), rl.Apply.Seconds())
+	if t.opts.Reloaded != nil {
+		t.opts.Reloaded(rl)
+	}
 }
 
 // applyStack serves st in place of the running stack. Call with reloadMu held.

@@ -66,7 +66,7 @@ type Options struct {
 	// Watch rebuilds and swaps the functions whose sources change and applies a changed stack (synthesized in the
 	// background) while the twin runs; see watch.go. Default: off (cmd/twin turns it on; --watch=false).
 	Watch bool
-	// Reloaded, when set, hears of every handler reload that switched functions (benchmarks read the times).
+	// Reloaded, when set, hears of every reload that changed what is served (benchmarks read the times).
 	Reloaded func(Reload)
 	// Log receives what the twin does, the functions' logs, the access log and the Cognito outbox.
 	// Default: os.Stderr.

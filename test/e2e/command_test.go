@@ -186,15 +186,16 @@ func isZombie(stat string) bool {
 	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
-// waitFor polls cond with a generous deadline for a loaded machine.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond with a generous deadline for a loaded machine, every 10ms so that a benchmark's time is
+// close to the event's.
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

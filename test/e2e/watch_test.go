@@ -28,24 +28,7 @@ func TestWatchMode(t *testing.T) {
 	skipShort(t)
 	repo := copyModule(t)
 	log := &syncBuffer{}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	tw, err := twin.Start(ctx, twin.Options{
-		Stage: "dev", RepoDir: repo, AssemblyDir: filepath.Join(repo, "cdk.out"), NoSynth: true,
-		StateDir: filepath.Join(t.TempDir(), "state"), APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0",
-		DynamoDBAddr: "127.0.0.1:0", Watch: true, Log: log,
-	})
-	if err != nil {
-		t.Fatalf("start the twin: %v\n%s", err, log.String())
-	}
-	defer func() {
-		if err := tw.Close(); err != nil {
-			t.Errorf("stop the twin: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("twin log:\n%s", tail(log.String(), 80))
-		}
-	}()
+	tw := startWatching(t, repo, log, nil)
 	e := newEnv(t, tw)
 	e.signUp("watch@example.com")
 	token := aws.ToString(e.signIn("watch@example.com").AccessToken)
@@ -127,9 +110,33 @@ func TestWatchMode(t *testing.T) {
 	}
 }
 
+// startWatching starts the twin in watch mode on a copy of the module; it stops when the test ends.
+func startWatching(t testing.TB, repo string, log *syncBuffer, reloaded func(twin.Reload)) *twin.Twin {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tw, err := twin.Start(ctx, twin.Options{
+		Stage: "dev", RepoDir: repo, AssemblyDir: filepath.Join(repo, "cdk.out"), NoSynth: true,
+		StateDir: filepath.Join(t.TempDir(), "state"), APIAddr: "127.0.0.1:0", CognitoAddr: "127.0.0.1:0",
+		DynamoDBAddr: "127.0.0.1:0", Watch: true, Reloaded: reloaded, Log: log,
+	})
+	if err != nil {
+		t.Fatalf("start the twin: %v\n%s", err, log.String())
+	}
+	t.Cleanup(func() {
+		if err := tw.Close(); err != nil {
+			t.Errorf("stop the twin: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("twin log:\n%s", tail(log.String(), 80))
+		}
+	})
+	return tw
+}
+
 // copyModule copies the module's sources into a temporary folder with the e2e assembly as its cdk.out; npm
 // packages and the web app's build are linked, not copied.
-func copyModule(t *testing.T) string {
+func copyModule(t testing.TB) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "authnotes")
 	err := filepath.WalkDir(repoDir, func(path string, d fs.DirEntry, err error) error {
@@ -178,7 +185,7 @@ func wantIn(t *testing.T, what string, r reply, status int, part string) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -188,7 +195,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 // edit replaces old with new in a file of the copy, once, as an editor's save does.
-func edit(t *testing.T, path, old, new string) {
+func edit(t testing.TB, path, old, new string) {
 	t.Helper()
 	s := readFile(t, path)
 	if !strings.Contains(s, old) {
