@@ -51,7 +51,7 @@ bench: deps ## run the benchmarks, then print each Lambda bundle size and cold s
 	go test -run '^$$' -bench . -benchmem ./...
 	go run ./cmd/bundlesize -coldstart 21 -dynalite
 
-local: deps web ## run a synthesized stage offline: web app http://localhost:5173, Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev, TWIN_FLAGS=…)
+local: deps web ## run a synthesized stage offline: web app http://localhost:5173, Cognito :9229, API :3000, DynamoDB :8000 (STAGE=dev, TWIN_FLAGS=…); reloads edited handlers and stacks (TWIN_FLAGS=--watch=false: off)
 	go build -o bin/twin ./cmd/twin
 	./bin/twin --stage $(STAGE) $(TWIN_FLAGS)
 

@@ -375,61 +375,67 @@ func (t *Twin) reloadStack(ctx context.Context, b changeBatch, st *cfn.Stack, sy
 		return
 	}
 	began := time.Now()
-	if err := t.applyStack(ctx, st); err != nil {
+	restarted, err := t.applyStack(ctx, st)
+	if err != nil {
 		t.reloadFailed(b, err, keeps)
 		return
 	}
-	rl := Reload{Files: b.files, Stack: true, Synth: synthTime, Apply: time.Since(began)}
+	rl := Reload{Files: b.files, Functions: restarted, Stack: true, Synth: synthTime, Apply: time.Since(began)}
+	what := diff.summary()
+	if len(restarted) > 0 {
+		what += "; restarted " + strings.Join(restarted, ", ")
+	}
 	fmt.Fprintf(t.opts.Log, "twin: applied %s (%s changed): %s; synth %.1fs, apply %.2fs\n",
-		st.Name, b.describe(), diff.summary(), rl.Synth.Seconds(), rl.Apply.Seconds())
+		st.Name, b.describe(), what, rl.Synth.Seconds(), rl.Apply.Seconds())
 	if t.opts.Reloaded != nil {
 		t.opts.Reloaded(rl)
 	}
 }
 
-// applyStack serves st in place of the running stack. Call with reloadMu held.
-func (t *Twin) applyStack(ctx context.Context, st *cfn.Stack) error {
+// applyStack serves st in place of the running stack and returns the functions it started or restarted. Call with
+// reloadMu held.
+func (t *Twin) applyStack(ctx context.Context, st *cfn.Stack) ([]string, error) {
 	phys := newPhysical(st, t.region, t.account)
 	t.nameWeb(phys, st)
 	tables, err := planTables(st, phys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	specs, err := cognito.SpecsFromStack(st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case t.idp == nil && len(specs) > 0:
-		return errors.New("the stage has a user pool now: restart the twin to serve it")
+		return nil, errors.New("the stage has a user pool now: restart the twin to serve it")
 	case t.idp != nil && len(specs) == 0:
-		return errors.New("the stage has no user pool any more: restart the twin")
+		return nil, errors.New("the stage has no user pool any more: restart the twin")
 	case t.idp != nil:
 		if err := t.idp.Reconfigure(specs); err != nil {
-			return err
+			return nil, err
 		}
 		t.nameCognito(phys, specs)
 	}
 	t.nameAPI(phys, st)
 	ch, err := t.reconcile(ctx, st, phys, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	gw, stage, _, err := t.gateway(st, phys, ch.next)
 	if err != nil {
 		ch.abort()
-		return err
+		return nil, err
 	}
 	if old := t.gw.Load(); old != nil && stage != t.stage {
 		ch.abort()
-		return fmt.Errorf("the API's stage is %q now (was %q): it is part of the invoke URL, restart the twin", stage, t.stage)
+		return nil, fmt.Errorf("the API's stage is %q now (was %q): it is part of the invoke URL, restart the twin", stage, t.stage)
 	}
 	db := dynamoClient(t.dynamo.endpoint, t.region, t.dynamo.credentials)
 	var names []string
 	for _, tb := range tables {
 		if _, err := ensureTable(ctx, db, tb.name, tb.def); err != nil {
 			ch.abort()
-			return err
+			return nil, err
 		}
 		names = append(names, tb.name)
 	}
@@ -438,13 +444,13 @@ func (t *Twin) applyStack(ctx context.Context, st *cfn.Stack) error {
 	t.stack, t.phys = st, phys
 	out, err := t.localOutputs(phys.resolver(st), names)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if web, ok := t.outputs["WebUrl"]; ok {
 		out["WebUrl"] = web
 	}
 	t.outputs = out
-	return t.saveOutputs(out)
+	return t.names(ch.started), t.saveOutputs(out)
 }
 
 // stackDiff is how two templates differ, by resource.

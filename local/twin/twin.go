@@ -491,7 +491,11 @@ func (t *Twin) writeOutputs(rv *cfn.Resolver, tables []string) (map[string]strin
 	if err := t.serveWeb(out); err != nil {
 		return nil, err
 	}
-	return out, t.saveOutputs(out)
+	if err := t.saveOutputs(out); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(t.opts.Log, "twin: wrote %s\n", t.OutputsPath())
+	return out, nil
 }
 
 // localOutputs are the stack outputs resolved with local values, plus CognitoEndpoint.
@@ -524,7 +528,6 @@ func (t *Twin) saveOutputs(out map[string]string) error {
 	if err := privatefs.WriteFile(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(t.opts.Log, "twin: wrote %s\n", path)
 	return nil
 }
 
