@@ -366,8 +366,7 @@ func (t *Twin) reloadStack(ctx context.Context, b changeBatch, st *cfn.Stack, sy
 	keeps := "still serving the running stage"
 	diff := diffTemplates(t.stack.Template, st.Template)
 	if len(diff.refused) > 0 {
-		t.reloadFailed(b, fmt.Errorf("%s\nTo start the stage's data over: stop the twin, remove %s (the tables; users stay in %s) and run `make local` again",
-			strings.Join(diff.refused, "\n"), filepath.Join(t.opts.StateDir, "dynamodb"), filepath.Join(t.opts.StateDir, "cognito")), keeps)
+		t.reloadFailed(b, fmt.Errorf("%s\n%s", strings.Join(diff.refused, "\n"), t.resetHint()), keeps)
 		return
 	}
 	if diff.empty() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -63,10 +64,26 @@ func dynamoClient(endpoint, region string, creds aws.Credentials) *dynamodb.Clie
 	})
 }
 
-// ensureTable creates the table unless it exists (a restart keeps the data).
+// errKeysChanged marks a table whose key schema in the stack differs from the local table's.
+var errKeysChanged = errors.New("the local table keeps its data only under the keys it was created with")
+
+// keyList shows a key schema: "userId HASH, noteId RANGE".
+func keyList(keys []types.KeySchemaElement) string {
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ensureTable creates the table unless it exists (a restart keeps the data); an existing table must have the keys
+// the stack defines.
 func ensureTable(ctx context.Context, db *dynamodb.Client, name string, def tableDef) (created bool, err error) {
-	_, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	if err == nil {
+		if have, want := keyList(out.Table.KeySchema), keyList(def.KeySchema); have != want {
+			return false, fmt.Errorf("table %s has the keys %s, the stack wants %s: %w", name, have, want, errKeysChanged)
+		}
 		return false, nil
 	}
 	var notFound *types.ResourceNotFoundException

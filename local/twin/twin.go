@@ -251,6 +251,9 @@ func (t *Twin) startDynamoDB(ctx context.Context, phys *physical) ([]string, err
 	for _, tb := range tables {
 		created, err := ensureTable(ctx, db, tb.name, tb.def)
 		if err != nil {
+			if errors.Is(err, errKeysChanged) {
+				err = fmt.Errorf("%w; %s", err, t.resetHint())
+			}
 			return nil, err
 		}
 		names = append(names, tb.name)
@@ -261,6 +264,12 @@ func (t *Twin) startDynamoDB(ctx context.Context, phys *physical) ([]string, err
 		fmt.Fprintf(log, "twin: table %s %s\n", tb.name, verb)
 	}
 	return names, nil
+}
+
+// resetHint says how to start the stage's tables over.
+func (t *Twin) resetHint() string {
+	return fmt.Sprintf("to start the stage's data over, stop the twin, remove %s (the tables; users stay in %s) and run `make local` again; or revert the change",
+		filepath.Join(t.opts.StateDir, "dynamodb"), filepath.Join(t.opts.StateDir, "cognito"))
 }
 
 // startCognito serves the stack's user pools and app clients.

@@ -88,18 +88,20 @@ func editorTemp(name string) bool {
 type debouncer struct {
 	quiet, max  time.Duration
 	files       map[string]changeKind
+	born        map[string]bool // created within the batch
 	first, last time.Time
 }
 
-// add records a change at now.
-func (d *debouncer) add(rel string, kind changeKind, now time.Time) {
-	if d.files == nil {
-		d.files = map[string]changeKind{}
-	}
+// add records a change at now; created says the file was created by it.
+func (d *debouncer) add(rel string, kind changeKind, created bool, now time.Time) {
 	if len(d.files) == 0 {
+		d.files, d.born = map[string]changeKind{}, map[string]bool{}
 		d.first = now
 	}
 	d.files[rel] |= kind
+	if created {
+		d.born[rel] = true
+	}
 	d.last = now
 }
 
@@ -116,20 +118,24 @@ func (d *debouncer) due() (at time.Time, ok bool) {
 	return at, true
 }
 
-// take returns the batch if it is due at now, and starts a new one.
-func (d *debouncer) take(now time.Time) (changeBatch, bool) {
+// take returns the batch if it is due at now, and starts a new one. A file created within the batch that exists
+// no more is left out: it was an editor's or a tool's temporary file (sed -i, a safe write), renamed or removed.
+func (d *debouncer) take(now time.Time, exists func(rel string) bool) (changeBatch, bool) {
 	at, ok := d.due()
 	if !ok || now.Before(at) {
 		return changeBatch{}, false
 	}
 	b := changeBatch{first: d.first}
 	for f, k := range d.files {
+		if d.born[f] && !exists(f) {
+			continue
+		}
 		b.files = append(b.files, f)
 		b.kind |= k
 	}
 	sort.Strings(b.files)
-	d.files = nil
-	return b, true
+	d.files, d.born = nil, nil
+	return b, len(b.files) > 0
 }
 
 // watcher is the running watch: fsnotify on every directory of the repository that is not ignored.
@@ -220,6 +226,10 @@ func (t *Twin) watchLoop(ctx context.Context, w *watcher) {
 	d := debouncer{quiet: debounceQuiet, max: debounceMax}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	exists := func(rel string) bool {
+		_, err := os.Lstat(filepath.Join(w.repo, filepath.FromSlash(rel)))
+		return err == nil
+	}
 	synthDone := make(chan synthResult, 1)
 	synthing := false
 	var pending *changeBatch // infrastructure changes that came during a synth
@@ -256,7 +266,7 @@ func (t *Twin) watchLoop(ctx context.Context, w *watcher) {
 			if kind == 0 {
 				continue
 			}
-			d.add(filepath.ToSlash(rel), kind, time.Now())
+			d.add(filepath.ToSlash(rel), kind, ev.Has(fsnotify.Create), time.Now())
 			at, _ := d.due()
 			timer.Reset(time.Until(at))
 		case err, ok := <-w.fs.Errors:
@@ -265,7 +275,7 @@ func (t *Twin) watchLoop(ctx context.Context, w *watcher) {
 			}
 			fmt.Fprintf(t.opts.Log, "twin: watch: %v\n", err)
 		case <-timer.C:
-			b, ok := d.take(time.Now())
+			b, ok := d.take(time.Now(), exists)
 			if !ok {
 				if at, ok := d.due(); ok {
 					timer.Reset(time.Until(at))
@@ -300,13 +310,25 @@ func (t *Twin) watchLoop(ctx context.Context, w *watcher) {
 	}
 }
 
+// withoutBanners drops the boxes of "!!" lines the CDK CLI prints about Node.js versions: the error is below them.
+func withoutBanners(out string) string {
+	lines := strings.Split(out, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "!!") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
 // synthStage synthesizes the stage into the assembly directory, as a start of the twin would, and reads it.
 func (t *Twin) synthStage(ctx context.Context, b changeBatch) synthResult {
 	began := time.Now()
 	name := "NotesApi-" + t.opts.Stage
 	res := synthResult{batch: b}
 	if err := synth(ctx, t.opts.RepoDir, t.opts.AssemblyDir, name, io.Discard); err != nil {
-		res.err = fmt.Errorf("synth failed: %w", err)
+		res.err = fmt.Errorf("synth failed: %s", withoutBanners(err.Error()))
 		return res
 	}
 	res.took = time.Since(began)

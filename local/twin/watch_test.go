@@ -53,27 +53,42 @@ func TestClassify(t *testing.T) {
 func TestDebouncerCoalescesABurst(t *testing.T) {
 	d := debouncer{quiet: 100 * time.Millisecond, max: time.Second}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, ok := d.take(t0); ok {
+	exists := func(rel string) bool { return rel != "stacks/sedX1" }
+	if _, ok := d.take(t0, exists); ok {
 		t.Fatal("take() on nothing = a batch")
 	}
-	d.add("lambda/a.go", changeCode, t0)
-	d.add("stacks/s.go", changeStack, t0.Add(50*time.Millisecond))
-	d.add("lambda/a.go", changeCode, t0.Add(60*time.Millisecond))
+	d.add("lambda/a.go", changeCode, false, t0)
+	d.add("stacks/sedX1", changeStack, true, t0.Add(10*time.Millisecond)) // sed -i's temporary file, renamed
+	d.add("stacks/s.go", changeStack, true, t0.Add(50*time.Millisecond))
+	d.add("lambda/a.go", changeCode, false, t0.Add(60*time.Millisecond))
 	if at, _ := d.due(); !at.Equal(t0.Add(160 * time.Millisecond)) {
 		t.Errorf("due() = %v; want quiet after the last event (+160ms)", at.Sub(t0))
 	}
-	if _, ok := d.take(t0.Add(150 * time.Millisecond)); ok {
+	if _, ok := d.take(t0.Add(150*time.Millisecond), exists); ok {
 		t.Error("take() before the files were quiet = a batch")
 	}
-	b, ok := d.take(t0.Add(160 * time.Millisecond))
+	b, ok := d.take(t0.Add(160*time.Millisecond), exists)
 	if !ok {
 		t.Fatal("take() when due = nothing")
 	}
 	if diff := cmp.Diff([]string{"lambda/a.go", "stacks/s.go"}, b.files); diff != "" || b.kind != changeCode|changeStack || !b.first.Equal(t0) {
-		t.Errorf("batch = %v %b %v; want both files once, both kinds, the first event's time (-want +got):\n%s", b.files, b.kind, b.first, diff)
+		t.Errorf("batch = %v %b %v; want both files once without the temporary one, both kinds, the first event's time (-want +got):\n%s", b.files, b.kind, b.first, diff)
 	}
-	if _, ok := d.take(t0.Add(time.Hour)); ok {
+	if _, ok := d.take(t0.Add(time.Hour), exists); ok {
 		t.Error("take() after the batch was taken = another batch")
+	}
+}
+
+func TestDebouncerDropsABatchOfTemporaryFiles(t *testing.T) {
+	d := debouncer{quiet: 100 * time.Millisecond, max: time.Second}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d.add("lambda/gone.go", changeCode, true, t0)
+	if b, ok := d.take(t0.Add(time.Second), func(string) bool { return false }); ok {
+		t.Errorf("take() of a file created and gone = %v; want no batch", b.files)
+	}
+	d.add("lambda/removed.go", changeCode, false, t0) // a removed source is a change
+	if _, ok := d.take(t0.Add(time.Second), func(string) bool { return false }); !ok {
+		t.Error("take() of a removed file = no batch; want one")
 	}
 }
 
@@ -82,7 +97,7 @@ func TestDebouncerWaitsAtMostMax(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	// A checkout that keeps writing files every 50ms for 3s.
 	for i := range 60 {
-		d.add("f"+string(rune('a'+i%26)), changeCode, t0.Add(time.Duration(i)*50*time.Millisecond))
+		d.add("f"+string(rune('a'+i%26)), changeCode, true, t0.Add(time.Duration(i)*50*time.Millisecond))
 		if at, _ := d.due(); at.After(t0.Add(time.Second)) {
 			t.Fatalf("due() = +%v after %d events; want at most +1s after the first", at.Sub(t0), i+1)
 		}
