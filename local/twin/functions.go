@@ -106,7 +106,8 @@ func runnable(arch string) (bool, error) {
 // flags) is unchanged; the others are rebuilt with one go build, and each new bootstrap replaces the old one by a
 // rename, so processes still running the old one are not disturbed. It returns the fingerprints by package and the
 // logical IDs it rebuilt. A compile error is a *buildError with the compiler's output.
-func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*functionSpec, times *buildTimes) (map[string]string, map[string]bool, error) {
+// A non-nil log hears which packages are built before the build starts (a cold build takes a minute).
+func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*functionSpec, times *buildTimes, log io.Writer) (map[string]string, map[string]bool, error) {
 	began := time.Now()
 	defer func() { times.build = time.Since(began) - times.fingerprint }()
 	var pkgs []string
@@ -143,6 +144,9 @@ func hostBuilds(ctx context.Context, repoDir, buildDir string, specs []*function
 	}
 	if err := privatefs.MkdirAll(buildDir); err != nil {
 		return nil, nil, err
+	}
+	if log != nil {
+		fmt.Fprintf(log, "twin: building %s for %s/%s\n", strings.Join(stalePkgs, " "), runtime.GOOS, runtime.GOARCH)
 	}
 	tmp, err := os.MkdirTemp(buildDir, ".next-") // beside the builds: a rename moves a new one in place
 	if err != nil {

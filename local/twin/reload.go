@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -165,7 +167,11 @@ func (t *Twin) reconcile(ctx context.Context, st *cfn.Stack, phys *physical, war
 		}
 	}
 	ch := &functionChange{next: map[string]*running{}}
-	_, rebuilt, err := hostBuilds(ctx, t.opts.RepoDir, buildDir, toBuild, &ch.times)
+	var announce io.Writer
+	if !warm { // starting: the only build a developer waits for without a reload line
+		announce = t.opts.Log
+	}
+	_, rebuilt, err := hostBuilds(ctx, t.opts.RepoDir, buildDir, toBuild, &ch.times, announce)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +180,7 @@ func (t *Twin) reconcile(ctx context.Context, st *cfn.Stack, phys *physical, war
 	for _, s := range specs {
 		id := s.res.LogicalID
 		dir := s.assetDir
-		if slicesContains(toBuild, s) {
+		if slices.Contains(toBuild, s) {
 			dir = filepath.Join(buildDir, id)
 		}
 		cur := t.running[id]
@@ -227,15 +233,6 @@ func (t *Twin) reconcile(ctx context.Context, st *cfn.Stack, phys *physical, war
 	}
 	ch.times.swap = time.Since(began)
 	return ch, nil
-}
-
-func slicesContains(specs []*functionSpec, s *functionSpec) bool {
-	for _, x := range specs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sameConfig reports whether two functions' resolved properties are the same but for their code, which the

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -366,7 +365,7 @@ func (t *Twin) startFunctions(ctx context.Context, phys *physical) error {
 	}
 	ch.commit(t)
 	if ch.rebuilt > 0 {
-		fmt.Fprintf(t.opts.Log, "twin: built %d function(s) for %s/%s in %.1fs (unchanged builds are reused)\n", ch.rebuilt, runtime.GOOS, runtime.GOARCH, ch.times.build.Seconds())
+		fmt.Fprintf(t.opts.Log, "twin: built %d function(s) in %.1fs (unchanged builds are reused)\n", ch.rebuilt, ch.times.build.Seconds())
 	}
 	for _, r := range t.runningInOrder() {
 		route := r.spec.res.MetadataString(metaRoute)

@@ -127,7 +127,7 @@ func TestHostBuildsRebuildOnlyAffected(t *testing.T) {
 	rebuild := func() []string {
 		t.Helper()
 		var times buildTimes
-		_, rebuilt, err := hostBuilds(context.Background(), mod, buildDir, specs, &times)
+		_, rebuilt, err := hostBuilds(context.Background(), mod, buildDir, specs, &times, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,7 @@ func TestHostBuildsRebuildOnlyAffected(t *testing.T) {
 	// A compile error names the file and line and leaves the last good build in place.
 	writeFile(t, filepath.Join(mod, "b/main.go"), "package main\n\nfunc main() { undefinedName() }\n", time.Now())
 	var times buildTimes
-	_, _, err := hostBuilds(context.Background(), mod, buildDir, specs, &times)
+	_, _, err := hostBuilds(context.Background(), mod, buildDir, specs, &times, nil)
 	var be *buildError
 	if err == nil || !errors.As(err, &be) || !strings.Contains(be.output, "main.go:3") || !strings.Contains(be.output, "undefined: undefinedName") {
 		t.Errorf("hostBuilds() with a compile error = %v; want a *buildError naming main.go:3 and the compiler's message", err)
