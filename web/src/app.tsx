@@ -94,9 +94,14 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
           type="button"
           onClick={() =>
             signOut.run(async () => {
-              const warning = await p.auth.signOut();
-              setFlash(warning ? { kind: 'alert', text: warning } : { kind: 'status', text: 'You are signed out.' });
-              setSignedIn(false);
+              let warning: string | undefined;
+              try {
+                warning = await p.auth.signOut();
+              } finally {
+                // auth.signOut forgot the session before asking Cognito: the app follows whatever happened.
+                setFlash(warning ? { kind: 'alert', text: warning } : { kind: 'status', text: 'You are signed out.' });
+                setSignedIn(false);
+              }
             })
           }
           aria-busy={signOut.busy}

@@ -44,14 +44,14 @@ interface Call {
 }
 
 /** fakeCognito answers Cognito's JSON protocol by operation (X-Amz-Target) and records each call. */
-function fakeCognito(answer: (operation: string, params: Record<string, unknown>) => Response | Error) {
+function fakeCognito(answer: (operation: string, params: Record<string, unknown>) => Response | Error | Promise<Response | Error>) {
   const calls: Call[] = [];
   vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = init?.headers as Record<string, string>;
     const operation = (headers['X-Amz-Target'] ?? '').replace('AWSCognitoIdentityProviderService.', '');
     const params = JSON.parse(String(init?.body)) as Record<string, unknown>;
     calls.push({ url: String(input), operation, params });
-    const r = answer(operation, params);
+    const r = await answer(operation, params);
     if (r instanceof Error) throw r;
     return r;
   });
@@ -164,6 +164,81 @@ describe('signOut', () => {
     store(NOW + 30 * 60_000);
     expect(await newAuth().signOut()).toBeUndefined();
     expect(storage.items.size).toBe(0);
+  });
+
+  it('signs out globally first, then revokes, and forgets the session before Cognito answers', async () => {
+    const answers: Record<string, () => void> = {};
+    const calls = fakeCognito(
+      (operation) => new Promise<Response>((resolve) => (answers[operation] = () => resolve(Response.json({})))),
+    );
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    const done = auth.signOut();
+    await vi.waitFor(() => expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut']));
+    expect(auth.signedIn()).toBe(false); // a Cognito that never answers leaves nothing behind
+    expect(storage.items.size).toBe(0);
+    answers['GlobalSignOut']?.();
+    await vi.waitFor(() => expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut', 'RevokeToken']));
+    answers['RevokeToken']?.();
+    expect(await done).toBeUndefined();
+  });
+
+  it('still revokes the refresh token when the global sign-out fails', async () => {
+    const calls = fakeCognito((operation) =>
+      operation === 'GlobalSignOut' ? refused('InternalErrorException', 'boom') : Response.json({}),
+    );
+    store(NOW + 30 * 60_000);
+    expect(await newAuth().signOut()).toMatch(/signed out on this device/);
+    expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut', 'RevokeToken']);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('signs out globally with a fresh token when the stored one expired, without storing it', async () => {
+    const calls = fakeCognito((operation) =>
+      operation === 'InitiateAuth' ? Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } }) : Response.json({}),
+    );
+    store(NOW - 1);
+    expect(await newAuth().signOut()).toBeUndefined();
+    expect(calls.map((c) => [c.operation, c.params['AccessToken'] ?? c.params['Token'] ?? ''])).toEqual([
+      ['InitiateAuth', ''],
+      ['GlobalSignOut', access(2)],
+      ['RevokeToken', 'refresh-1'],
+    ]);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('does not let a refresh that was under way bring the session back', async () => {
+    let answerRefresh: (() => void) | undefined;
+    const refreshed = Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } });
+    fakeCognito((operation) => {
+      if (operation !== 'InitiateAuth' || answerRefresh) return operation === 'InitiateAuth' ? refreshed.clone() : Response.json({});
+      return new Promise<Response>((resolve) => {
+        answerRefresh = () => resolve(refreshed.clone()); // the first refresh answers only after the sign-out
+      });
+    });
+    store(NOW - 1);
+    const auth = newAuth();
+    const token = auth.accessToken().catch((e: unknown) => e);
+    await vi.waitFor(() => expect(answerRefresh).toBeDefined());
+    await auth.signOut();
+    answerRefresh?.();
+    expect(await token).toBeInstanceOf(SessionEndedError);
+    expect(auth.signedIn()).toBe(false);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('gives up on a Cognito that does not answer, and says so', async () => {
+    vi.useFakeTimers();
+    try {
+      fakeCognito(() => new Promise<Response>(() => {}));
+      store(NOW + 30 * 60_000);
+      const done = newAuth().signOut();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await done).toMatch(/signed out on this device, but the sign-in service could not be reached/);
+      expect(storage.items.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('forgets the session but warns when Cognito cannot be reached', async () => {

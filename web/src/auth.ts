@@ -55,6 +55,9 @@ interface CognitoClient {
 /** How long before its expiry an access token is replaced, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
 
+/** How long a Cognito request may take: the library's fetch has no limit, and a hung request would block the app. */
+const CALL_TIMEOUT_MS = 15_000;
+
 /** sentence turns a Cognito error into something a person can act on. */
 export function sentence(code: string, message: string): string {
   switch (code) {
@@ -169,7 +172,12 @@ export class Auth {
 
   private call<T>(operation: string, params: object): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.client.request(operation, params, (err, data) => (err ? reject(failure(err)) : resolve(data as T)));
+      const timer = setTimeout(() => reject(new AuthError('NetworkError', sentence('NetworkError', ''))), CALL_TIMEOUT_MS);
+      this.client.request(operation, params, (err, data) => {
+        clearTimeout(timer);
+        if (err) reject(failure(err));
+        else resolve(data as T);
+      });
     });
   }
 
@@ -319,6 +327,8 @@ export class Auth {
       }
       throw err; // unreachable or throttled: the session may still be good, keep it
     }
+    // Signed out (here or in another tab) while the request was under way: the answer must not bring it back.
+    if (this.load()?.refreshToken !== s.refreshToken) throw new SessionEndedError('You are signed out. Sign in to continue.');
     return this.save(s.email, out.AuthenticationResult ?? {}, s.refreshToken);
   }
 
@@ -328,30 +338,38 @@ export class Auth {
   }
 
   /**
-   * signOut ends the session everywhere, like `notesctl logout`: a global sign-out (every refresh token of the user
-   * stops working) and the revocation of this session's refresh token. The session is forgotten here whatever
-   * Cognito answers. It returns a warning sentence when Cognito could not be told, else undefined.
+   * signOut ends the session everywhere, like `notesctl logout`: first a global sign-out (every refresh token of the
+   * user stops working), then the revocation of this session's refresh token. The session is forgotten here before
+   * Cognito is asked, so whatever Cognito answers, or if it never does, the browser keeps no tokens. It returns a
+   * warning sentence when Cognito could not be told, else undefined.
    */
   async signOut(): Promise<string | undefined> {
-    let token: string;
-    try {
-      token = await this.accessToken();
-    } catch (err) {
-      if (err instanceof SessionEndedError) return undefined; // nothing left to end
-      token = this.load()?.accessToken ?? '';
-    }
     const s = this.load();
     if (!s) return undefined;
-    const results = await Promise.allSettled([
-      this.call('GlobalSignOut', { AccessToken: token }),
-      this.call('RevokeToken', { ClientId: this.clientId, Token: s.refreshToken }),
-    ]);
     this.forget();
+    let unreached = false;
     // NotAuthorized means the token was already dead: signed out elsewhere, expired or revoked.
-    const failed = results.find(
-      (r) => r.status === 'rejected' && !(r.reason instanceof AuthError && r.reason.code === 'NotAuthorizedException'),
-    );
-    if (failed) {
+    const attempt = async <T>(operation: string, params: object): Promise<T | undefined> => {
+      try {
+        return await this.call<T>(operation, params);
+      } catch (err) {
+        if (!(err instanceof AuthError && err.code === 'NotAuthorizedException')) unreached = true;
+        return undefined;
+      }
+    };
+    let accessToken: string | undefined = s.accessToken;
+    if (s.expiresAt - this.now() <= REFRESH_MARGIN_MS) {
+      // An expired access token cannot sign out globally: get a fresh one, used for this call only.
+      const out = await attempt<{ AuthenticationResult?: AuthenticationResult }>('InitiateAuth', {
+        ClientId: this.clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: s.refreshToken },
+      });
+      accessToken = out?.AuthenticationResult?.AccessToken;
+    }
+    if (accessToken) await attempt('GlobalSignOut', { AccessToken: accessToken });
+    await attempt('RevokeToken', { ClientId: this.clientId, Token: s.refreshToken });
+    if (unreached) {
       return 'You are signed out on this device, but the sign-in service could not be reached to end your other sessions. Sign in and out again once you are online.';
     }
     return undefined;
