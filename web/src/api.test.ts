@@ -28,11 +28,13 @@ function fakeApi(...responses: (Response | Error)[]) {
   return { sent, fetchFn };
 }
 
-function tokens(): TokenSource & { refreshes: number } {
+function tokens(): TokenSource & { refreshes: number; refused: string[] } {
   const t = {
     refreshes: 0,
+    refused: [] as string[],
     accessToken: async () => 'token-1',
-    refresh: async () => {
+    refresh: async (refused: string) => {
+      t.refused.push(refused);
       t.refreshes++;
       return `token-${t.refreshes + 1}`;
     },
@@ -105,6 +107,7 @@ describe('Api errors', () => {
     const f = fakeApi(errorBody(401, 'Unauthorized'), Response.json({ items: [] }));
     await api(f.fetchFn, t).list();
     expect(f.sent.map((s) => s.headers.Authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(t.refused).toEqual(['token-1']); // so a token already renewed by another request is not renewed again
 
     const g = fakeApi(errorBody(401, 'Unauthorized'), new Response('{"message":"Unauthorized"}', { status: 401 }));
     const err = await api(g.fetchFn, tokens()).list().catch((e: unknown) => e);

@@ -24,8 +24,8 @@ export interface Page {
 /** Where the API gets its access token; auth.Auth is one. */
 export interface TokenSource {
   accessToken(): Promise<string>;
-  /** refresh replaces a token the API refused. */
-  refresh(): Promise<string>;
+  /** refresh replaces refused, a token the API turned down (unless another request already replaced it). */
+  refresh(refused: string): Promise<string>;
 }
 
 /** The API's limits on a note (README "The API"), checked before sending so the user hears about them at once. */
@@ -165,10 +165,10 @@ export class Api {
   }
 
   private async send(method: string, path: string, body?: NoteInput, ifMatch?: string): Promise<Response> {
-    let refreshed = false;
+    let refused: string | undefined;
     let throttled = 0;
     for (;;) {
-      const token = refreshed ? await this.tokens.refresh() : await this.tokens.accessToken();
+      const token = refused !== undefined ? await this.tokens.refresh(refused) : await this.tokens.accessToken();
       const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
       if (body) headers['Content-Type'] = 'application/json';
       if (ifMatch) headers['If-Match'] = ifMatch;
@@ -185,8 +185,8 @@ export class Api {
       }
       if (resp.ok) return resp;
       // A token refused despite its expiry (revoked keys, a skewed clock): renew it once.
-      if (resp.status === 401 && !refreshed) {
-        refreshed = true;
+      if (resp.status === 401 && refused === undefined) {
+        refused = token;
         continue;
       }
       const delay = this.retryDelays[throttled++];

@@ -114,6 +114,18 @@ describe('session restore', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('refreshes once for requests refused one after the other with the same old token', async () => {
+    const calls = fakeCognito(() => Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } }));
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    // Two requests left with access(1); the API refused both, the second only after the first had renewed it.
+    expect(await auth.refresh(access(1))).toBe(access(2));
+    expect(await auth.refresh(access(1))).toBe(access(2));
+    expect(calls).toHaveLength(1);
+    expect(await auth.refresh(access(2))).toBe(access(2)); // the new token refused too: ask Cognito again
+    expect(calls).toHaveLength(2);
+  });
+
   it('ends the session when Cognito refuses the refresh, at the first refusal', async () => {
     const calls = fakeCognito(() => refused('NotAuthorizedException', 'Refresh Token has been revoked'));
     store(NOW - 1);

@@ -301,8 +301,15 @@ export class Auth {
     return this.refresh();
   }
 
-  /** refresh gets a new access token with the refresh token; concurrent callers share one request. */
-  refresh(): Promise<string> {
+  /**
+   * refresh gets a new access token with the refresh token; concurrent callers share one request. With refused, the
+   * token the API just turned down, it first looks whether another request (or tab) already replaced that token.
+   */
+  refresh(refused?: string): Promise<string> {
+    const s = this.load();
+    if (refused !== undefined && s && s.accessToken !== refused && s.expiresAt - this.now() > REFRESH_MARGIN_MS) {
+      return Promise.resolve(s.accessToken);
+    }
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
