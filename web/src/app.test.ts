@@ -12,6 +12,11 @@ describe('route', () => {
     expect(route('/notes/01M8A6F9VK6V4M3T2RC7XJ5ZP9')).toEqual({ name: 'notes' });
     expect(route('/anything/else')).toEqual({ name: 'notes' });
   });
+
+  it('takes a malformed address without failing, so the note screen can say it points to no note', () => {
+    expect(route('/note/%E0%A4%A')).toEqual({ name: 'note', id: '%E0%A4%A' });
+    expect(route('/note/%zz/edit')).toEqual({ name: 'edit', id: '%zz' });
+  });
 });
 
 describe('label', () => {

@@ -19,7 +19,12 @@ export function route(path: string): Route {
   if (path === '/new-note') return { name: 'new' };
   const m = /^\/note\/([^/]+)(\/edit)?$/.exec(path);
   if (m?.[1]) {
-    const id = decodeURIComponent(m[1]);
+    let id = m[1];
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // a malformed address: the API refuses the ID as it is, and the note screen says so
+    }
     return m[2] ? { name: 'edit', id } : { name: 'note', id };
   }
   return { name: 'notes' };
