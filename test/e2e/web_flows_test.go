@@ -333,7 +333,8 @@ func TestBrowserForgotPassword(t *testing.T) {
 }
 
 // TestBrowserRefreshAndRefusedRefresh: an expired access token is replaced with the refresh token without the user
-// noticing; once the user signed out elsewhere, the refused refresh returns to sign-in with a message.
+// noticing; once the user signed out elsewhere, the refused refresh returns to sign-in with a message, and the text
+// being written when it happened comes back after signing in again (the same account only).
 func TestBrowserRefreshAndRefusedRefresh(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -360,13 +361,29 @@ func TestBrowserRefreshAndRefusedRefresh(t *testing.T) {
 	if _, err := e.idp.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: aws.String(elsewhere)}); err != nil {
 		t.Fatalf("GlobalSignOut from another device: %v", err)
 	}
+	const typed = "written while the session was ending elsewhere"
+	b.click("New note")
+	b.find("New note", "heading")
+	b.fill("Content", typed)
 	b.expireAccessToken()
-	b.reload()
+	b.click("Save")
 	b.find("Sign in", "heading")
 	b.message("alert", "Your session has ended (it expired or was signed out elsewhere). Sign in again.")
+	b.message("alert", "What you typed is kept")
 	if _, ok := b.session(); ok {
 		t.Error("the refused session is still stored")
 	}
+	b.fill("Email", email)
+	b.fill("Password", password)
+	b.click("Sign in")
+	b.find("New note", "heading")
+	b.message("status", "What you typed before you were signed out is back")
+	if got := b.value("Content"); got != typed {
+		t.Fatalf("after signing in again the Content field holds %q; want the text typed before, %q", got, typed)
+	}
+	b.click("Save")
+	b.message("status", "Note created.")
+	b.text(typed)
 }
 
 // TestBrowserEnforcesCSPAndTheWatchSeesIt: the twin's Content-Security-Policy blocks an inline script in the app's

@@ -1,12 +1,13 @@
 // The app shell: which screen shows, from the address bar when signed in (so a reload or a shared link opens the
 // same note) and from the sign-in flow when not.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 import type { Api } from './api';
 import type { Auth } from './auth';
 import type { PasswordPolicy } from './config';
 import { Account } from './screens/account';
 import { Editor } from './screens/editor';
+import type { Draft } from './screens/editor';
 import { NoteView } from './screens/note';
 import { Notes } from './screens/notes';
 import { Link, Notice, useAction } from './ui';
@@ -30,11 +31,22 @@ export function route(path: string): Route {
   return { name: 'notes' };
 }
 
+/**
+ * restorable is the draft to give back after a sign-in: only to the account that wrote it, so a different person
+ * signing in on this browser never sees it.
+ */
+export function restorable(draft: Draft | undefined, email: string | undefined): Draft | undefined {
+  return draft && email !== undefined && draft.email === email ? draft : undefined;
+}
+
 export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
   const [signedIn, setSignedIn] = useState(p.auth.signedIn());
   const [path, setPath] = useState(location.pathname);
   // A message for the next screen: "Saved.", "Deleted …", or why the user was signed out.
   const [flash, setFlash] = useState<Message | undefined>();
+  // Unsaved text of an editor whose session ended, kept in memory (never in storage) until the same user is back.
+  const kept = useRef<Draft | undefined>();
+  const [restore, setRestore] = useState<Draft | undefined>();
   const signOut = useAction(() => undefined);
 
   useEffect(() => {
@@ -49,11 +61,17 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
   const navigate = (to: string, message?: Message) => {
     if (to !== location.pathname) history.pushState(null, '', to);
     setFlash(message);
+    setRestore(undefined);
     setPath(to);
   };
-  const sessionEnded = (text: string) => {
+  // Read while signed in: by the time a session is reported ended, a refused refresh has already forgotten it.
+  const email = signedIn ? p.auth.email() : undefined;
+  const sessionEnded = (text: string, draft?: Omit<Draft, 'email' | 'path'>) => {
     p.auth.forget();
-    setFlash({ kind: 'alert', text });
+    kept.current = draft && email !== undefined ? { ...draft, email, path: location.pathname } : undefined;
+    const keptText = kept.current ? ' What you typed is kept: sign in again with the same account to get it back.' : '';
+    setFlash({ kind: 'alert', text: text + keptText });
+    setRestore(undefined);
     setSignedIn(false);
   };
 
@@ -64,6 +82,11 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
         policy={p.policy}
         message={flash}
         onSignedIn={() => {
+          const draft = restorable(kept.current, p.auth.email());
+          kept.current = undefined;
+          if (draft && draft.path !== location.pathname) history.pushState(null, '', draft.path);
+          if (draft) setPath(draft.path);
+          setRestore(draft);
           setFlash(undefined);
           setSignedIn(true);
         }}
@@ -76,10 +99,10 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
   let screen;
   switch (r.name) {
     case 'new':
-      screen = <Editor key="new" {...screenProps} />;
+      screen = <Editor key="new" {...screenProps} draft={restore} />;
       break;
     case 'edit':
-      screen = <Editor key={`edit-${r.id}`} {...screenProps} id={r.id} />;
+      screen = <Editor key={`edit-${r.id}`} {...screenProps} id={r.id} draft={restore} />;
       break;
     case 'note':
       screen = <NoteView key={`note-${r.id}`} {...screenProps} id={r.id} flash={flash} />;
@@ -94,7 +117,7 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
         <Link href="/" navigate={navigate} class="brand">
           authnotes
         </Link>
-        <span class="who">{p.auth.email()}</span>
+        <span class="who">{email}</span>
         <button
           type="button"
           onClick={() =>

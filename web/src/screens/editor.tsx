@@ -11,25 +11,53 @@ import { label } from './notes';
  * changed the note meanwhile (412) the text typed here stays in the form, and the latest version can be loaded
  * beside it to compare, so nothing is lost either way.
  */
+/** Draft is an editor's unsaved text, kept when the session ends and given back after the same user signs in. */
+export interface Draft {
+  email: string;
+  /** The editor's address: /new-note or /note/<id>/edit. */
+  path: string;
+  title: string;
+  content: string;
+  /** The version the edit started from, so a save after the sign-in still sends If-Match with it. */
+  version?: number;
+}
+
+const restoredText: Message = {
+  kind: 'status',
+  text: 'What you typed before you were signed out is back. Save it to keep it.',
+};
+
 export function Editor(p: {
   api: Api;
   id?: string;
   navigate: (path: string, flash?: Message) => void;
-  onSessionEnded: (m: string) => void;
+  onSessionEnded: (m: string, draft?: Omit<Draft, 'email' | 'path'>) => void;
+  draft?: Draft | undefined;
 }) {
   const [base, setBase] = useState<Note | undefined>();
-  const [title, setTitle] = useState('');
-  const [content, setContent] = useState('');
+  const [title, setTitle] = useState(p.draft?.title ?? '');
+  const [content, setContent] = useState(p.draft?.content ?? '');
   const [conflict, setConflict] = useState(false);
   const [latest, setLatest] = useState<Note | undefined>();
-  const [notice, setNotice] = useState<Message | undefined>();
-  const action = useAction(p.onSessionEnded);
+  const [notice, setNotice] = useState<Message | undefined>(p.draft && !p.id ? restoredText : undefined);
+  // A session that ends while text is unsaved takes that text along, to give it back after the next sign-in.
+  const action = useAction((m) => {
+    const dirty = base ? title !== base.title || content !== base.content : title !== '' || content !== '';
+    p.onSessionEnded(m, dirty ? { title, content, ...(base ? { version: base.version } : {}) } : undefined);
+  });
   const id = p.id;
 
   useEffect(() => {
     if (!id) return;
+    const draft = p.draft;
     action.run(async () => {
       const n = await p.api.get(id);
+      if (draft) {
+        // Keep the version the text was written against: a change made meanwhile still gets the 412.
+        setBase({ ...n, version: draft.version ?? n.version });
+        setNotice(restoredText);
+        return;
+      }
       setBase(n);
       setTitle(n.title);
       setContent(n.content);
