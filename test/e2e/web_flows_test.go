@@ -274,6 +274,8 @@ func TestBrowserDeleteAsksFirst(t *testing.T) {
 
 // TestBrowserSignOutEndsEverySession: Sign out is a global sign-out plus the revocation of the app's refresh
 // token: afterwards Cognito refuses the app's refresh token and another device's, and a reload stays signed out.
+// Another tab of the same browser stops showing notes at once, and keeps the text being typed there for the next
+// sign-in.
 func TestBrowserSignOutEndsEverySession(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -286,10 +288,25 @@ func TestBrowserSignOutEndsEverySession(t *testing.T) {
 	if !ok {
 		t.Fatal("the app keeps no session after signing in")
 	}
+	other := b.newTab("another tab")
+	other.open("new-note")
+	other.find("New note", "heading")
+	const typed = "typed in another tab"
+	other.fill("Content", typed)
 
 	b.click("Sign out")
 	b.find("Sign in", "heading")
 	b.message("status", "You are signed out.")
+	other.find("Sign in", "heading")
+	other.message("status", "You signed out in another window. What you typed is kept")
+	other.fill("Email", email)
+	other.fill("Password", password)
+	other.click("Sign in")
+	other.find("New note", "heading")
+	if got := other.value("Content"); got != typed {
+		t.Errorf("after signing in again the other tab's Content holds %q; want %q", got, typed)
+	}
+	other.click("Sign out") // the session the check below must not see
 	if _, ok := b.session(); ok {
 		t.Error("the session is still stored after Sign out")
 	}

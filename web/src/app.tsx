@@ -7,7 +7,7 @@ import type { Auth } from './auth';
 import type { PasswordPolicy } from './config';
 import { Account } from './screens/account';
 import { Editor } from './screens/editor';
-import type { Draft } from './screens/editor';
+import type { Draft, Unsaved } from './screens/editor';
 import { NoteView } from './screens/note';
 import { Notes } from './screens/notes';
 import { Link, Notice, useAction } from './ui';
@@ -44,7 +44,9 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
   const [path, setPath] = useState(location.pathname);
   // A message for the next screen: "Saved.", "Deleted …", or why the user was signed out.
   const [flash, setFlash] = useState<Message | undefined>();
-  // Unsaved text of an editor whose session ended, kept in memory (never in storage) until the same user is back.
+  // The open editor's unsaved text, and that text kept when the session ended: in memory only (never in storage),
+  // until the same user is back.
+  const unsaved = useRef<Unsaved | undefined>();
   const kept = useRef<Draft | undefined>();
   const [restore, setRestore] = useState<Draft | undefined>();
   const signOut = useAction(() => undefined);
@@ -66,14 +68,34 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
   };
   // Read while signed in: by the time a session is reported ended, a refused refresh has already forgotten it.
   const email = signedIn ? p.auth.email() : undefined;
-  const sessionEnded = (text: string, draft?: Omit<Draft, 'email' | 'path'>) => {
-    p.auth.forget();
+  /** signedOut shows the sign-in screen with message, keeping the editor's unsaved text for the same user. */
+  const signedOut = (message: Message) => {
+    const draft = unsaved.current;
     kept.current = draft && email !== undefined ? { ...draft, email, path: location.pathname } : undefined;
     const keptText = kept.current ? ' What you typed is kept: sign in again with the same account to get it back.' : '';
-    setFlash({ kind: 'alert', text: text + keptText });
+    setFlash({ ...message, text: message.text + keptText });
     setRestore(undefined);
     setSignedIn(false);
   };
+  const sessionEnded = (text: string) => {
+    p.auth.forget();
+    signedOut({ kind: 'alert', text });
+  };
+
+  // A sign-out (or another account's sign-in) in another window of this browser: stop showing this user's notes.
+  useEffect(() => {
+    if (!signedIn) return;
+    const onStorage = () => {
+      if (p.auth.email() === email) return;
+      signedOut(
+        p.auth.signedIn()
+          ? { kind: 'status', text: 'Another account signed in in another window. Sign in to continue here.' }
+          : { kind: 'status', text: 'You signed out in another window.' },
+      );
+    };
+    addEventListener('storage', onStorage);
+    return () => removeEventListener('storage', onStorage);
+  }, [signedIn, email]);
 
   if (!signedIn) {
     return (
@@ -96,13 +118,14 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
 
   const r = route(path);
   const screenProps = { api: p.api, navigate, onSessionEnded: sessionEnded };
+  const editorProps = { ...screenProps, unsaved, draft: restore };
   let screen;
   switch (r.name) {
     case 'new':
-      screen = <Editor key="new" {...screenProps} draft={restore} />;
+      screen = <Editor key="new" {...editorProps} />;
       break;
     case 'edit':
-      screen = <Editor key={`edit-${r.id}`} {...screenProps} id={r.id} draft={restore} />;
+      screen = <Editor key={`edit-${r.id}`} {...editorProps} id={r.id} />;
       break;
     case 'note':
       screen = <NoteView key={`note-${r.id}`} {...screenProps} id={r.id} flash={flash} />;
@@ -127,8 +150,7 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
                 warning = await p.auth.signOut();
               } finally {
                 // auth.signOut forgot the session before asking Cognito: the app follows whatever happened.
-                setFlash(warning ? { kind: 'alert', text: warning } : { kind: 'status', text: 'You are signed out.' });
-                setSignedIn(false);
+                signedOut(warning ? { kind: 'alert', text: warning } : { kind: 'status', text: 'You are signed out.' });
               }
             })
           }

@@ -22,6 +22,9 @@ export interface Draft {
   version?: number;
 }
 
+/** Unsaved is the text an editor holds that differs from the note (or any text, for a new note). */
+export type Unsaved = Omit<Draft, 'email' | 'path'>;
+
 const restoredText: Message = {
   kind: 'status',
   text: 'What you typed before you were signed out is back. Save it to keep it.',
@@ -31,7 +34,9 @@ export function Editor(p: {
   api: Api;
   id?: string;
   navigate: (path: string, flash?: Message) => void;
-  onSessionEnded: (m: string, draft?: Omit<Draft, 'email' | 'path'>) => void;
+  onSessionEnded: (m: string) => void;
+  /** Where the editor keeps its unsaved text up to date, for the app to keep when the session ends. */
+  unsaved: { current: Unsaved | undefined };
   draft?: Draft | undefined;
 }) {
   const [base, setBase] = useState<Note | undefined>();
@@ -40,12 +45,18 @@ export function Editor(p: {
   const [conflict, setConflict] = useState(false);
   const [latest, setLatest] = useState<Note | undefined>();
   const [notice, setNotice] = useState<Message | undefined>(p.draft && !p.id ? restoredText : undefined);
-  // A session that ends while text is unsaved takes that text along, to give it back after the next sign-in.
-  const action = useAction((m) => {
-    const dirty = base ? title !== base.title || content !== base.content : title !== '' || content !== '';
-    p.onSessionEnded(m, dirty ? { title, content, ...(base ? { version: base.version } : {}) } : undefined);
-  });
+  const action = useAction(p.onSessionEnded);
   const id = p.id;
+
+  // A session that ends while text is unsaved (here or in another window) takes that text along.
+  const dirty = base ? title !== base.title || content !== base.content : id === undefined && (title !== '' || content !== '');
+  p.unsaved.current = dirty ? { title, content, ...(base ? { version: base.version } : {}) } : undefined;
+  useEffect(
+    () => () => {
+      p.unsaved.current = undefined;
+    },
+    [],
+  );
 
   useEffect(() => {
     if (!id) return;
