@@ -280,6 +280,12 @@ describe('account operations', () => {
     await expect(newAuth().signUp('a@example.com', 'x')).rejects.toThrowError(/already exists. Sign in, or reset its password/);
     fakeCognito(() => refused('CodeMismatchException', 'Invalid verification code provided, please try again.'));
     await expect(newAuth().confirmSignUp('a@example.com', '1')).rejects.toThrowError(/That code is not right/);
+    fakeCognito(() => refused('PasswordResetRequiredException', 'Password reset required for the user'));
+    await expect(newAuth().signIn('a@example.com', 'x')).rejects.toThrowError(
+      'This account needs a new password. Use "Forgot your password?" to choose one.',
+    );
+    fakeCognito(() => refused('InvalidParameterException', 'Invalid email address format.'));
+    await expect(newAuth().signUp('a@', 'x')).rejects.toThrowError('Cognito refused the request: Invalid email address format.');
   });
 
   it('starts SRP without sending the password, and reports an unconfirmed account', async () => {

@@ -90,7 +90,8 @@ export function sentence(code: string, message: string): string {
     case 'TotpRequired':
       return 'This account signs in with an authenticator app code, which this web app does not support yet. Use notesctl.';
     case 'NewPasswordRequired':
-      return 'This account must set a new password first. Use "Forgot your password?" to choose one.';
+    case 'PasswordResetRequiredException':
+      return 'This account needs a new password. Use "Forgot your password?" to choose one.';
   }
   return message ? `The sign-in service refused the request: ${message}` : 'The sign-in service refused the request.';
 }
