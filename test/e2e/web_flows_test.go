@@ -149,7 +149,7 @@ func TestBrowserSecondUserSeesNoneOfTheFirstUsersNotes(t *testing.T) {
 
 // TestBrowserEditConflictBetweenTabs: two tabs of one user edit the same note; the second save gets the API's 412,
 // which the app tells as "changed elsewhere" while keeping the text typed; loading the latest version and saving
-// again replaces it.
+// again replaces it. A note deleted elsewhere while being edited can be saved as a new note.
 func TestBrowserEditConflictBetweenTabs(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -199,6 +199,22 @@ func TestBrowserEditConflictBetweenTabs(t *testing.T) {
 	if n.Content != typedInB || n.Version != 3 {
 		t.Errorf("the API holds %+v; want tab B's text at version 3", n)
 	}
+
+	// Deleted elsewhere while being edited: the text typed can still be kept, as a new note.
+	b.open("note/" + id + "/edit")
+	b.find("Edit “Trip”", "heading")
+	const lastWords = "the tent went to the attic"
+	b.fill("Content", lastWords)
+	want(t, "DELETE the note from elsewhere", e.call("DELETE", "/notes/"+id, token, ""), 204, "")
+	b.click("Save")
+	b.message("alert", "This note does not exist any more")
+	if got := b.value("Content"); got != lastWords {
+		t.Errorf("after the 404 the Content field holds %q; want the text typed, %q", got, lastWords)
+	}
+	b.click("Save as a new note")
+	b.message("status", "Note created.")
+	b.find("Trip", "heading")
+	b.text(lastWords)
 }
 
 // TestBrowserLoadMore: the list shows a page of notes and "Load more" fetches the next with the API's cursor,

@@ -43,6 +43,7 @@ export function Editor(p: {
   const [title, setTitle] = useState(p.draft?.title ?? '');
   const [content, setContent] = useState(p.draft?.content ?? '');
   const [conflict, setConflict] = useState(false);
+  const [gone, setGone] = useState(false);
   const [latest, setLatest] = useState<Note | undefined>();
   const [notice, setNotice] = useState<Message | undefined>(p.draft && !p.id ? restoredText : undefined);
   const action = useAction(p.onSessionEnded);
@@ -86,8 +87,7 @@ export function Editor(p: {
     setNotice(undefined);
     action.run(async () => {
       if (!id) {
-        const n = await p.api.create(input);
-        p.navigate(`/note/${n.noteId}`, { kind: 'status', text: 'Note created.' });
+        await create();
         return;
       }
       if (!base) return;
@@ -98,16 +98,28 @@ export function Editor(p: {
           setConflict(true);
           throw new ApiError(412, err.code, `${err.message} Your text is still here: load the latest version to compare, then save again.`);
         }
-        throw err;
+        throw deleted(err);
       }
       p.navigate(`/note/${id}`, { kind: 'status', text: 'Saved.' });
     });
+  };
+  const create = async () => {
+    const n = await p.api.create({ title, content });
+    p.navigate(`/note/${n.noteId}`, { kind: 'status', text: 'Note created.' });
+  };
+  // A note deleted elsewhere cannot take the text any more; a new note can.
+  const deleted = (err: unknown): unknown => {
+    if (!(err instanceof ApiError && err.code === 'NotFound')) return err;
+    setGone(true);
+    return new ApiError(404, err.code, `${err.message} Your text is still here: save it as a new note to keep it.`);
   };
 
   const loadLatest = () => {
     if (!id) return;
     action.run(async () => {
-      const n = await p.api.get(id);
+      const n = await p.api.get(id).catch((err: unknown) => {
+        throw deleted(err);
+      });
       setLatest(n);
       setBase(n);
       setConflict(false);
@@ -140,6 +152,13 @@ export function Editor(p: {
             <p>
               <button type="button" onClick={loadLatest}>
                 Load the latest version
+              </button>
+            </p>
+          )}
+          {gone && (
+            <p>
+              <button type="button" onClick={() => action.run(create)}>
+                Save as a new note
               </button>
             </p>
           )}
