@@ -88,7 +88,7 @@ export function App(p: { auth: Auth; api: Api; policy: PasswordPolicy }) {
     const onStorage = () => {
       if (p.auth.email() === email) return;
       signedOut(
-        p.auth.signedIn()
+        p.auth.otherAccountSignedIn()
           ? { kind: 'status', text: 'Another account signed in in another window. Sign in to continue here.' }
           : { kind: 'status', text: 'You signed out in another window.' },
       );

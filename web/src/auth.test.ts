@@ -159,6 +159,25 @@ describe('session restore', () => {
   });
 });
 
+describe('another account in another tab', () => {
+  it('never lends this tab the session another account stored, nor ends it', async () => {
+    const calls = fakeCognito(() => new Error('no call expected'));
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    expect(await auth.accessToken()).toBe(access(1)); // alice, from the storage this tab started with
+    const bob = { email: 'bob@example.com', accessToken: access(9), idToken: id, refreshToken: 'refresh-bob', expiresAt: NOW + 30 * 60_000 };
+    storage.setItem(KEY, JSON.stringify(bob)); // bob signed in in another tab
+    await expect(auth.accessToken()).rejects.toBeInstanceOf(SessionEndedError);
+    await expect(auth.refresh(access(1))).rejects.toBeInstanceOf(SessionEndedError);
+    expect(auth.signedIn()).toBe(false);
+    expect(auth.otherAccountSignedIn()).toBe(true);
+    auth.forget();
+    expect(await auth.signOut()).toBeUndefined();
+    expect(calls).toHaveLength(0);
+    expect(stored()).toEqual(bob); // bob's session is not this tab's to end
+  });
+});
+
 describe('signOut', () => {
   it('signs out globally and revokes the refresh token, like notesctl logout', async () => {
     const calls = fakeCognito(() => Response.json({}));

@@ -150,6 +150,8 @@ export class Auth {
   private readonly key: string;
   private readonly now: () => number;
   private refreshing: Promise<string> | undefined;
+  /** The account this tab signed in as (the sign-in name), once known. */
+  private account: string | undefined;
 
   constructor(opts: AuthOptions) {
     this.clientId = opts.config.userPoolClientId;
@@ -242,6 +244,7 @@ export class Auth {
         mfaRequired: () => reject(new AuthError('TotpRequired', sentence('TotpRequired', ''))),
       });
     });
+    this.account = email;
     this.save(email, tokens, '');
   }
 
@@ -259,8 +262,19 @@ export class Auth {
     return s.accessToken;
   }
 
-  /** The stored session, read each time so that a refresh or sign-out in another tab is seen here. */
+  /**
+   * This tab's session, read each time so that a refresh or sign-out in another tab is seen here. A session another
+   * account stored meanwhile (signed in in another tab) is not this tab's: it is neither used nor ended here.
+   */
   private load(): StoredSession | undefined {
+    const s = this.read();
+    if (!s) return undefined;
+    this.account ??= s.email; // a tab that starts signed in belongs to the stored account
+    return s.email === this.account ? s : undefined;
+  }
+
+  /** The stored session, whoever it belongs to. */
+  private read(): StoredSession | undefined {
     const raw = this.storage.getItem(this.key);
     if (!raw) return undefined;
     try {
@@ -281,9 +295,15 @@ export class Auth {
     return undefined;
   }
 
-  /** signedIn reports whether a session is stored (it may still need a refresh). */
+  /** signedIn reports whether this tab's session is stored (it may still need a refresh). */
   signedIn(): boolean {
     return this.load() !== undefined;
+  }
+
+  /** otherAccountSignedIn reports whether another tab replaced this tab's session with another account's. */
+  otherAccountSignedIn(): boolean {
+    const s = this.read();
+    return s !== undefined && this.account !== undefined && s.email !== this.account;
   }
 
   /** email is the signed-in user's address, from the ID token. */
@@ -340,9 +360,9 @@ export class Auth {
     return this.save(s.email, out.AuthenticationResult ?? {}, s.refreshToken);
   }
 
-  /** forget drops the session from this browser without telling Cognito. */
+  /** forget drops this tab's session from this browser without telling Cognito. */
   forget(): void {
-    this.storage.removeItem(this.key);
+    if (this.load()) this.storage.removeItem(this.key);
   }
 
   /**
