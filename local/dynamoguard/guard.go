@@ -175,17 +175,13 @@ func (g *Guard) Check(r *http.Request, body []byte) *Refusal {
 	return g.verify(r, body)
 }
 
+// door refuses web pages and names that are not this machine's.
+var door = loopback.Door{Name: "the local DynamoDB"}
+
 // checkCaller refuses web pages and names that are not this machine's.
 func checkCaller(r *http.Request) *Refusal {
-	for name := range r.Header {
-		if name == "Origin" || strings.HasPrefix(name, "Sec-Fetch-") {
-			return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
-				Message: "the local DynamoDB refuses requests from web pages (" + name + " header): only programs on this machine, signing with the twin's local credentials, may use it"}
-		}
-	}
-	if !loopback.Request(r) {
-		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
-			Message: fmt.Sprintf("the local DynamoDB answers only this machine, under a loopback host name (localhost, 127.0.0.1, [::1]), not %.100q", r.Host)}
+	if why := door.Refusal(r); why != "" {
+		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: why}
 	}
 	return nil
 }
