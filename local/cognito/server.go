@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/authnotes/authnotes/local/jwtauth"
+	"github.com/authnotes/authnotes/local/loopback"
 	"github.com/authnotes/authnotes/srp"
 )
 
@@ -129,6 +130,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if len(opts.Pools) == 0 {
 		return nil, errors.New("cognito: no user pool to serve")
+	}
+	if !loopback.Addr(opts.Addr) {
+		return nil, fmt.Errorf("cognito: address %q is not a loopback address: the endpoint answers this machine only (use 127.0.0.1:PORT)", opts.Addr)
 	}
 	var lock io.Closer = noopCloser{}
 	if opts.StateDir != "" {

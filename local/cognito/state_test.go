@@ -124,7 +124,9 @@ func TestNewServerErrors(t *testing.T) {
 	}{
 		{"no pools", Options{Addr: "127.0.0.1:0"}, "no user pool"},
 		{"pool without client", Options{Addr: "127.0.0.1:0", Pools: noClients}, "no app client"},
-		{"bad address", Options{Addr: "256.0.0.1:1", Pools: specs}, "listen"},
+		{"bad address", Options{Addr: "127.0.0.1:notaport", Pools: specs}, "listen"},
+		{"every interface", Options{Addr: "0.0.0.0:9229", Pools: specs}, `address "0.0.0.0:9229" is not a loopback address`},
+		{"another machine's address", Options{Addr: "192.0.2.7:9229", Pools: specs}, "not a loopback address"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
