@@ -25,6 +25,7 @@ import (
 
 	"github.com/authnotes/authnotes/local/jwtauth"
 	"github.com/authnotes/authnotes/local/loopback"
+	"github.com/authnotes/authnotes/local/privatefs"
 	"github.com/authnotes/authnotes/srp"
 )
 
@@ -425,7 +426,10 @@ func (sv *saver) saveNow() error {
 	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
 	if err == nil && s.opts.StateDir != "" {
-		err = writeFileAtomic(filepath.Join(s.opts.StateDir, stateFile), data)
+		// The folder again: the state must reach the disk even if someone removed it meanwhile.
+		if err = privatefs.MkdirAll(s.opts.StateDir); err == nil {
+			err = privatefs.WriteFile(filepath.Join(s.opts.StateDir, stateFile), data)
+		}
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()

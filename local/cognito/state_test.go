@@ -94,7 +94,7 @@ func TestStateFileHoldsNoPasswords(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("state file mode = %v; want 0600 (it holds signing keys)", info.Mode().Perm())
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(e.dir, ".cognito-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(e.dir, "."+stateFile+".*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
 	}
