@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -85,4 +87,49 @@ func TestProbesDoNotRevealUsers(t *testing.T) {
 		}
 	}
 	t.Logf("every name answered:\n%v", want)
+}
+
+// TestSendLimitDoesNotRevealUsers: the hourly limit on codes sent counts every code a name asks for, sent or
+// simulated, in one place, so a run of ResendConfirmationCode and ForgotPassword hits LimitExceededException at
+// the same request for every kind of user as for a name nobody has. (A confirmed user's resends are simulated and
+// their resets real, an unconfirmed user's the other way round: counted apart, the two together went past the
+// limit where an unknown name's stopped.)
+func TestSendLimitDoesNotRevealUsers(t *testing.T) {
+	e := newEnv(t)
+	e.signUpEveryKind("real@example.com", "off@example.com", "new@example.com")
+	// The sign-up codes count toward the limit for an hour; what is compared starts after it.
+	e.clock.advance(time.Hour)
+	ctx := context.Background()
+	sends := func(name string) []string {
+		var out []string
+		for i := range maxCodesPerHour + 2 {
+			var err error
+			op := "ResendConfirmationCode"
+			if i%2 == 0 {
+				_, err = e.api.ResendConfirmationCode(ctx, &cip.ResendConfirmationCodeInput{ClientId: &e.clientID, Username: &name})
+			} else {
+				op = "ForgotPassword"
+				_, err = e.api.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: &e.clientID, Username: &name})
+			}
+			var ae smithy.APIError
+			switch {
+			case errors.As(err, &ae):
+				out = append(out, fmt.Sprintf("%s: %s: %s", op, ae.ErrorCode(), ae.ErrorMessage()))
+			case err != nil:
+				t.Fatalf("%s(%s): %v", op, name, err)
+			default:
+				out = append(out, op+": sent")
+			}
+		}
+		return out
+	}
+	want := sends("ghost@example.com")
+	if !strings.Contains(want[len(want)-1], "LimitExceededException") {
+		t.Fatalf("an unknown name's sends never hit the hourly limit: %v", want)
+	}
+	for _, name := range []string{"real@example.com", "new@example.com", "off@example.com"} {
+		if diff := cmp.Diff(want, sends(name)); diff != "" {
+			t.Errorf("sends for %s differ from an unknown name's (-unknown +%s):\n%s", name, name, diff)
+		}
+	}
 }

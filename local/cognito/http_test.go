@@ -3,6 +3,7 @@ package cognito
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -274,5 +275,57 @@ func TestAdminOperationsNeedSignedRequests(t *testing.T) {
 				t.Errorf("%s: status %d __type %q; want %q", tc.op, status, typ, tc.wantType)
 			}
 		})
+	}
+}
+
+// TestRefusesReboundHostNames: a web page whose own name resolves to 127.0.0.1 (DNS rebinding) is same-origin with
+// the endpoint and needs no CORS, so every route refuses a Host that is not a loopback name, before any
+// operation runs; the same requests under the endpoint's own names work.
+func TestRefusesReboundHostNames(t *testing.T) {
+	e := newEnv(t)
+	_, port, _ := net.SplitHostPort(e.addr)
+	signUp := func(host, name string) *http.Response {
+		body := `{"ClientId":"` + e.clientID + `","Username":"` + name + `","Password":"` + goodPassword + `"}`
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL()+"/", strings.NewReader(body))
+		req.Host = host
+		req.Header.Set("X-Amz-Target", targetPrefix+"SignUp")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("Origin", "http://"+host)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	get := func(host, path string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL()+path, nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	rebound := "rebind.attacker.example:" + port
+	if resp := signUp(rebound, "rebound@example.com"); resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Amzn-Errortype") != "AccessDeniedException" {
+		t.Errorf("SignUp under Host %s = %d %s; want 403 AccessDeniedException", rebound, resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"))
+	}
+	if len(e.outbox("rebound@example.com")) != 0 {
+		t.Error("the refused SignUp created the account (a code went out)")
+	}
+	for _, path := range []string{"/" + e.poolID + "/.well-known/jwks.json", "/" + e.poolID + "/.well-known/openid-configuration", "/_local/health"} {
+		if resp := get(rebound, path); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s under Host %s = %d; want 403", path, rebound, resp.StatusCode)
+		}
+	}
+	for _, host := range []string{"localhost:" + port, "127.0.0.1:" + port} {
+		if resp := signUp(host, "local-"+strings.Split(host, ":")[0]+"@example.com"); resp.StatusCode != http.StatusOK {
+			t.Errorf("SignUp under Host %s = %d; want 200", host, resp.StatusCode)
+		}
+		if resp := get(host, "/"+e.poolID+"/.well-known/jwks.json"); resp.StatusCode != http.StatusOK {
+			t.Errorf("JWKS under Host %s = %d; want 200", host, resp.StatusCode)
+		}
 	}
 }

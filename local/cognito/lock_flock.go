@@ -11,13 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/authnotes/authnotes/local/privatefs"
 )
 
 // lockStateDir takes an exclusive lock on a state directory for as long as the server runs: two endpoints on one
 // directory (the twin and a cognito-twin on another port) would each overwrite the other's users. The kernel
 // drops the lock when the process dies, so a crash leaves nothing to clean up.
 func lockStateDir(dir string) (io.Closer, error) {
-	if err := privateDir(dir); err != nil {
+	if err := privatefs.MkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("cognito: state directory: %w", err)
 	}
 	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)

@@ -2,7 +2,11 @@
 
 package cognito
 
-import "io"
+import (
+	"io"
+
+	"github.com/authnotes/authnotes/local/privatefs"
+)
 
 type noLock struct{}
 
@@ -11,5 +15,5 @@ func (noLock) Close() error { return nil }
 // lockStateDir cannot lock on this system: two endpoints on one state directory would overwrite each other's
 // users, so do not run them.
 func lockStateDir(dir string) (io.Closer, error) {
-	return noLock{}, privateDir(dir)
+	return noLock{}, privatefs.MkdirAll(dir)
 }

@@ -78,8 +78,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.servePoolDocument(func(p *pool) []byte { return p.openID }))
 	mux.HandleFunc("GET /_local/outbox", s.serveOutbox)
 	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if why := door.Refusal(r); why != "" {
+			writeError(w, &apiError{Type: "AccessDeniedException", Message: why, status: http.StatusForbidden})
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
+
+// door answers only this machine under a loopback host name, for every route (a refusal is an
+// AccessDeniedException, 403): a web page that rebinds its own
+// name to 127.0.0.1 would otherwise be same-origin with the endpoint and could read every answer (sign up and
+// confirm accounts, read the outbox's codes). Web pages from the allowed origins (CORS) may call it.
+var door = loopback.Door{Name: "the local Cognito endpoint", Browsers: true}
 
 // cors lets the allowed browser origins (Options.CORSOrigins) read an answer: amazon-cognito-identity-js and Amplify
 // call the endpoint from the app's page. The origin is echoed, never "*", and requests without an Origin (SDKs,
@@ -136,26 +148,36 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		out, err = operations[name](r.Context(), s, body)
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newUUID())
 	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = internalError(err)
-		}
-		status := ae.status
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-		w.Header().Set("X-Amzn-Errortype", ae.Type)
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"__type": ae.Type, "message": ae.Message})
+		writeError(w, err)
 		return
 	}
 	if out == nil {
 		out = struct{}{}
 	}
+	setProtocolHeaders(w)
 	json.NewEncoder(w).Encode(out)
+}
+
+func setProtocolHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-Requestid", newUUID())
+}
+
+// writeError answers with err as a Cognito error, which the SDKs turn into their typed exceptions.
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = internalError(err)
+	}
+	status := ae.status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	setProtocolHeaders(w)
+	w.Header().Set("X-Amzn-Errortype", ae.Type)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": ae.Type, "message": ae.Message})
 }
 
 // servePoolDocument serves one of a pool's published documents (its JWKS, its OpenID configuration), built once
@@ -193,12 +215,8 @@ func openIDDocument(issuer, jwksURI string) ([]byte, error) {
 // serveOutbox lists the messages "sent" so far, newest last. Only this machine may read it: the codes in it
 // sign people in.
 func (s *Server) serveOutbox(w http.ResponseWriter, r *http.Request) {
-	// A web page open in the developer's browser also connects from loopback, under its own host name when it
-	// rebinds DNS to 127.0.0.1; without a CORS header (the outbox sends none) no other origin can read the answer.
-	if !loopback.Request(r) {
-		http.Error(w, "the outbox is only readable from this machine", http.StatusForbidden)
-		return
-	}
+	// The door has refused other machines and rebound names; without a CORS header (the outbox sends none) no web
+	// page can read the answer either.
 	to := r.URL.Query().Get("to")
 	s.mu.Lock()
 	msgs := make([]Message, 0, len(s.outbox))
@@ -222,5 +240,5 @@ func isAdmin(name string) bool {
 // (CORS) for the public operations, and without this any site the developer visits could list users, read client
 // secrets or set passwords through it.
 func signedByAnSDK(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") && r.Header.Get("Origin") == ""
+	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") && loopback.Browser(r) == ""
 }

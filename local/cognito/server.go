@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/authnotes/authnotes/local/jwtauth"
+	"github.com/authnotes/authnotes/local/loopback"
+	"github.com/authnotes/authnotes/local/privatefs"
 	"github.com/authnotes/authnotes/srp"
 )
 
@@ -129,6 +131,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if len(opts.Pools) == 0 {
 		return nil, errors.New("cognito: no user pool to serve")
+	}
+	if !loopback.Addr(opts.Addr) {
+		return nil, fmt.Errorf("cognito: address %q is not a loopback address: the endpoint answers this machine only (use 127.0.0.1:PORT)", opts.Addr)
 	}
 	var lock io.Closer = noopCloser{}
 	if opts.StateDir != "" {
@@ -497,7 +502,10 @@ func (sv *saver) saveNow() error {
 	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
 	if err == nil && s.opts.StateDir != "" {
-		err = writeFileAtomic(filepath.Join(s.opts.StateDir, stateFile), data)
+		// The folder again: the state must reach the disk even if someone removed it meanwhile.
+		if err = privatefs.MkdirAll(s.opts.StateDir); err == nil {
+			err = privatefs.WriteFile(filepath.Join(s.opts.StateDir, stateFile), data)
+		}
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()

@@ -108,51 +108,6 @@ func loadState(dir string) (*diskState, error) {
 	return st, nil
 }
 
-// privateDir creates dir (and its missing parents) readable by this account only, and tightens it when it
-// already exists with looser modes: the state holds signing keys, password verifiers and codes.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return os.Chmod(dir, 0o700)
-}
-
-// writeFileAtomic replaces path with data so that a crash at any point leaves either the old or the new file,
-// never a torn one: write a temporary file in the same directory, fsync it, rename it over, fsync the directory.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := privateDir(dir); err != nil {
-		return err
-	}
-	// CreateTemp makes the file 0600, so the data is never readable by others, not even before the rename.
-	f, err := os.CreateTemp(dir, ".cognito-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 const (
 	alnum      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"

@@ -94,7 +94,7 @@ func TestStateFileHoldsNoPasswords(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("state file mode = %v; want 0600 (it holds signing keys)", info.Mode().Perm())
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(e.dir, ".cognito-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(e.dir, "."+stateFile+".*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left behind: %v", leftovers)
 	}
@@ -124,7 +124,9 @@ func TestNewServerErrors(t *testing.T) {
 	}{
 		{"no pools", Options{Addr: "127.0.0.1:0"}, "no user pool"},
 		{"pool without client", Options{Addr: "127.0.0.1:0", Pools: noClients}, "no app client"},
-		{"bad address", Options{Addr: "256.0.0.1:1", Pools: specs}, "listen"},
+		{"bad address", Options{Addr: "127.0.0.1:notaport", Pools: specs}, "listen"},
+		{"every interface", Options{Addr: "0.0.0.0:9229", Pools: specs}, `address "0.0.0.0:9229" is not a loopback address`},
+		{"another machine's address", Options{Addr: "192.0.2.7:9229", Pools: specs}, "not a loopback address"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

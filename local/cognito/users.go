@@ -430,7 +430,7 @@ func (s *Server) sendUserCodeLocked(c *client, name, purpose string) (*codeOutpu
 	if c.preventEnumeration() && (err != nil || !u.Enabled) {
 		// Nobody to send to (an unknown name, a user who is disabled, already confirmed or without a verified
 		// address): answer as if a code went out, as Cognito does.
-		return s.simulatedDeliveryLocked(p, name, purpose)
+		return s.simulatedDeliveryLocked(p, u, name, purpose)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -498,11 +498,17 @@ func (s *Server) standInLocked(p *pool, name string) *standIn {
 // simulatedDeliveryLocked answers a code request that sends nothing exactly as a real delivery would look from
 // outside: a destination masked like the pool's real ones and stable per name, the same limit on requests per
 // hour, a pretended code that later confirmations fail against, and a state write to wait for, so that neither
-// the answer, nor the rate limit, nor the time it takes tells an unknown name from a real one.
-func (s *Server) simulatedDeliveryLocked(p *pool, name, purpose string) (*codeOutput, uint64, error) {
+// the answer, nor the rate limit, nor the time it takes tells an unknown name from a real one. A user's simulated
+// sends count in the user's own book (u; nil for an unknown name), with the real ones: counted apart, a user whose
+// resends are simulated and resets real (or the other way round) would get more codes an hour than an unknown name.
+func (s *Server) simulatedDeliveryLocked(p *pool, u *userState, name, purpose string) (*codeOutput, uint64, error) {
 	now := s.opts.Now()
 	si := s.standInLocked(p, name)
-	if err := si.sent(now); err != nil {
+	sends := &si.codeBook
+	if u != nil {
+		sends = &u.codeBook
+	}
+	if err := sends.sent(now); err != nil {
 		return nil, 0, err
 	}
 	si.pretend(purpose, now)

@@ -72,7 +72,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return nil, errors.New("dynalite needs Node.js, and node is not on PATH: install Node.js 20+ (for example apt-get install nodejs npm), then run npm ci at the repository root")
+		return nil, errors.New("dynalite needs Node.js, and node is not on PATH: install Node.js 20+ (for example apt-get install nodejs npm), then run `make deps` at the repository root")
 	}
 	if opts.Dir != "" {
 		if err := privatefs.MkdirAll(opts.Dir); err != nil {
@@ -176,9 +176,9 @@ func start(ctx context.Context, node, cli, host, port string, opts Options) (*Se
 	case <-s.done:
 		output := s.Output()
 		if strings.Contains(output, "EADDRINUSE") {
-			return nil, fmt.Errorf("dynalite on %s: %w", s.address(), errAddrInUse)
+			return nil, fmt.Errorf("dynalite on %s: %w: another program listens there (another twin, or a dynalite left running): stop it, or choose another address", s.address(), errAddrInUse)
 		}
-		return nil, fmt.Errorf("dynalite exited before it was ready (%v):\n%s", s.waitErr, output)
+		return nil, fmt.Errorf("dynalite exited before it was ready (%v)%s; its last output:\n%s", s.waitErr, cause(output), indent(output))
 	case <-ctx.Done():
 		_ = s.Close()
 		return nil, fmt.Errorf("start dynalite: %w", ctx.Err())
@@ -204,13 +204,43 @@ func (s *Server) address() string {
 // Done is closed when the process has exited, on its own or by Close.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
-// Err says why the process exited, once Done is closed.
+// Err says why the process exited, once Done is closed, with the likely cause when its output names one.
 func (s *Server) Err() error {
 	<-s.done
-	if s.waitErr == nil {
-		return errors.New("exited with status 0")
+	err := s.waitErr
+	if err == nil {
+		err = errors.New("exited with status 0")
 	}
-	return s.waitErr
+	if c := cause(s.Output()); c != "" {
+		return fmt.Errorf("%w%s", err, c)
+	}
+	return err
+}
+
+// causes are what Node.js or dynalite print for failures whose fix is known, and that fix.
+var causes = []struct{ sign, fix string }{
+	{"Cannot find module", "dynalite's npm packages are missing or incomplete: run `make deps` at the repository root"},
+	{"SyntaxError", "this Node.js is too old for dynalite: install Node.js 20+"},
+	{"ENOSPC", "the disk is full"},
+	{"EACCES", "permission denied on dynalite's data folder or socket"},
+}
+
+// cause is ": <the fix>" for the first known failure in output, or "".
+func cause(output string) string {
+	for _, c := range causes {
+		if strings.Contains(output, c.sign) {
+			return ": " + c.fix
+		}
+	}
+	return ""
+}
+
+// indent sets output off from the message that quotes it; "(none)" when there is none.
+func indent(output string) string {
+	if output = strings.TrimSpace(output); output == "" {
+		return "  (none)"
+	}
+	return "  " + strings.ReplaceAll(output, "\n", "\n  ")
 }
 
 // Output is the last lines dynalite printed.
@@ -241,7 +271,7 @@ func (s *Server) Close() error {
 
 // cliPath returns the path of dynalite's cli.js or an error naming the fix.
 func cliPath(explicit string) (string, error) {
-	const fix = "run npm ci at the repository root to install the pinned npm tools"
+	const fix = "run `make deps` at the repository root (it installs the pinned npm packages, dynalite among them)"
 	if explicit != "" {
 		if _, err := os.Stat(explicit); err != nil {
 			return "", fmt.Errorf("dynalite cli %s not found: %s", explicit, fix)

@@ -93,9 +93,14 @@ func TestStartErrors(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"missing cli.js", Options{CLI: filepath.Join(t.TempDir(), "node_modules", "dynalite", "cli.js")}, "npm ci"},
+		{"missing cli.js", Options{CLI: filepath.Join(t.TempDir(), "node_modules", "dynalite", "cli.js")}, filepath.Join("node_modules", "dynalite", "cli.js") + " not found: run `make deps`"},
 		{"bad address", Options{Addr: "127.0.0.1"}, "dynalite address"},
-		{"port in use", Options{Addr: busy.Addr().String()}, "address already in use"},
+		{"port in use", Options{Addr: busy.Addr().String()}, "address already in use: another program listens there"},
+		// npm ci interrupted: dynalite is there, one of its dependencies is not.
+		{"missing dependency", Options{CLI: script(t, "require('leveldown-missing-for-the-test')")}, "run `make deps`"},
+		{"missing dependency, the output", Options{CLI: script(t, "require('leveldown-missing-for-the-test')")}, "Cannot find module 'leveldown-missing-for-the-test'"},
+		{"exits at once", Options{CLI: script(t, "console.log('line one'); console.error('the reason it stopped'); process.exit(3)")}, "exited before it was ready (exit status 3); its last output:\n  line one\n  the reason it stopped"},
+		{"exits at once, silently", Options{CLI: script(t, "process.exit(4)")}, "(exit status 4); its last output:\n  (none)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,10 +116,20 @@ func TestStartErrors(t *testing.T) {
 	}
 }
 
+// script writes a stand-in for dynalite's cli.js.
+func script(t *testing.T, js string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cli.js")
+	if err := os.WriteFile(path, []byte(js+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestStartWithoutNode(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	_, err := Start(context.Background(), Options{})
-	if err == nil || !strings.Contains(err.Error(), "install Node.js") {
+	if err == nil || !strings.Contains(err.Error(), "install Node.js") || !strings.Contains(err.Error(), "`make deps`") {
 		t.Errorf("Start() without node error = %v; want one naming how to install Node.js", err)
 	}
 }
@@ -200,5 +215,22 @@ func tableInput(name string) *dynamodb.CreateTableInput {
 		BillingMode:          types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	}
+}
+
+// TestErrNamesTheCauseOfALaterDeath: when dynalite dies after it was ready, Err says why and, when its output shows
+// a known cause, what it is.
+func TestErrNamesTheCauseOfALaterDeath(t *testing.T) {
+	cli := script(t, "console.log('Dynalite listening at: http://localhost:undefined'); setTimeout(() => { console.error('Error: ENOSPC: no space left on device, write'); process.exit(1) }, 10)")
+	s, err := Start(context.Background(), Options{CLI: cli, Socket: filepath.Join(t.TempDir(), "d.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-s.Done()
+	if got := s.Err().Error(); got != "exit status 1: the disk is full" {
+		t.Errorf("Err() = %q; want %q", got, "exit status 1: the disk is full")
+	}
+	if got := s.Output(); !strings.Contains(got, "ENOSPC") {
+		t.Errorf("Output() = %q; want the line that says ENOSPC", got)
 	}
 }

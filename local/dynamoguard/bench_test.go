@@ -19,7 +19,7 @@ func BenchmarkCheck(b *testing.B) {
 	req := signedOp(b, "http://127.0.0.1:8000/", "PutItem", body, time.Now())
 	req.RemoteAddr = "127.0.0.1:50000"
 	for b.Loop() {
-		if ref := g.Check(req, []byte(body)); ref != nil {
+		if ref := g.check(req, []byte(body)); ref != nil {
 			b.Fatal(ref)
 		}
 	}

@@ -89,17 +89,17 @@ func FuzzGuard(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ref := guard.Check(req, body)
+		ref := guard.check(req, body)
 		if ref != nil {
 			if ref.Status != 400 && ref.Status != 403 && ref.Status != 413 || ref.Type == "" || ref.Message == "" {
 				t.Fatalf("refusal %+v; want 400, 403 or 413 with a DynamoDB error type and a message", ref)
 			}
 			return
 		}
-		if other.Check(req, body) == nil {
+		if other.check(req, body) == nil {
 			t.Fatalf("forwarded a request that a guard with another secret also forwards: its signature was not checked\n%s", raw)
 		}
-		if guard.Check(req, append(bytes.Clone(body), ' ')) == nil {
+		if guard.check(req, append(bytes.Clone(body), ' ')) == nil {
 			t.Fatalf("forwarded the request with a byte appended to its signed body\n%s", raw)
 		}
 		if checkCaller(req) != nil || len(body) > MaxBody {
@@ -138,7 +138,7 @@ func TestFuzzSeedsGetTheirVerdicts(t *testing.T) {
 		if req.Body != nil {
 			body, _ = io.ReadAll(req.Body)
 		}
-		ref := g.Check(req, body)
+		ref := g.check(req, body)
 		if pass := strings.HasPrefix(name, "signed-"); pass != (ref == nil) {
 			t.Errorf("seed %s: verdict %v; want forwarded %v", name, ref, pass)
 		}

@@ -43,6 +43,9 @@ const (
 	MaxBody = 16 << 20
 	// MaxSkew is how far a request's X-Amz-Date may be from the guard's clock, as on AWS.
 	MaxSkew = 15 * time.Minute
+	// DefaultResponseTimeout is how long the guard waits for dynalite to start answering a forwarded request. It
+	// answers in milliseconds, even a 16 MB BatchWriteItem; a dynalite that takes this long is wedged.
+	DefaultResponseTimeout = 10 * time.Second
 )
 
 // Options configure New.
@@ -57,6 +60,10 @@ type Options struct {
 	Upstream string
 	// Now is the clock signatures are dated against. Default: time.Now.
 	Now func() time.Time
+	// ResponseTimeout bounds the wait for dynalite's response headers: a dynalite that accepts requests but never
+	// answers gets the caller a retryable 500 instead of a request that hangs forever. Default:
+	// DefaultResponseTimeout.
+	ResponseTimeout time.Duration
 }
 
 // Guard is an http.Handler that verifies each request and forwards the accepted ones to dynalite.
@@ -81,9 +88,13 @@ func New(opts Options) (*Guard, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.ResponseTimeout <= 0 {
+		opts.ResponseTimeout = DefaultResponseTimeout
+	}
 	// Many idle connections: every function process and the developer's tools share the guard, and a connection
 	// opened per request would cost more than the request.
-	transport := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, DisableCompression: true}
+	transport := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+		ResponseHeaderTimeout: opts.ResponseTimeout}
 	target := &url.URL{Scheme: "http", Host: "dynalite"}
 	switch {
 	case opts.Socket != "":
@@ -105,7 +116,7 @@ func New(opts Options) (*Guard, error) {
 		Rewrite:        func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
 		Transport:      transport,
 		ModifyResponse: stripCORS,
-		ErrorHandler:   upstreamFailed,
+		ErrorHandler:   upstreamFailed(opts.ResponseTimeout),
 		BufferPool:     &bufferPool{},
 	}
 	return g, nil
@@ -164,8 +175,8 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.proxy.ServeHTTP(w, r)
 }
 
-// Check is the guard's verdict on a request whose body has been read: nil to forward it, or the refusal.
-func (g *Guard) Check(r *http.Request, body []byte) *Refusal {
+// check is the guard's verdict on a request whose body has been read: nil to forward it, or the refusal.
+func (g *Guard) check(r *http.Request, body []byte) *Refusal {
 	if ref := checkCaller(r); ref != nil {
 		return ref
 	}
@@ -175,17 +186,13 @@ func (g *Guard) Check(r *http.Request, body []byte) *Refusal {
 	return g.verify(r, body)
 }
 
+// door refuses web pages and names that are not this machine's.
+var door = loopback.Door{Name: "the local DynamoDB"}
+
 // checkCaller refuses web pages and names that are not this machine's.
 func checkCaller(r *http.Request) *Refusal {
-	for name := range r.Header {
-		if name == "Origin" || strings.HasPrefix(name, "Sec-Fetch-") {
-			return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
-				Message: "the local DynamoDB refuses requests from web pages (" + name + " header): only programs on this machine, signing with the twin's local credentials, may use it"}
-		}
-	}
-	if !loopback.Request(r) {
-		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException",
-			Message: fmt.Sprintf("the local DynamoDB answers only this machine, under a loopback host name (localhost, 127.0.0.1, [::1]), not %.100q", r.Host)}
+	if why := door.Refusal(r); why != "" {
+		return &Refusal{Status: http.StatusForbidden, Type: "AccessDeniedException", Message: why}
 	}
 	return nil
 }
@@ -222,15 +229,21 @@ func stripCORS(resp *http.Response) error {
 	return nil
 }
 
-// upstreamFailed answers when dynalite cannot be reached (503: it is not running, the twin restarts it) or failed
-// while answering (500: the request may or may not have been applied), as DynamoDB's own server errors, which the
-// AWS SDKs retry.
-func upstreamFailed(w http.ResponseWriter, _ *http.Request, err error) {
-	ref := &Refusal{Status: http.StatusInternalServerError, Type: "InternalServerError",
-		Message: "the local DynamoDB (dynalite) failed while answering: " + err.Error()}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
-		ref = &Refusal{Status: http.StatusServiceUnavailable, Type: "ServiceUnavailable",
-			Message: "the local DynamoDB (dynalite) is not running; the twin restarts it: retry"}
+// upstreamFailed answers when dynalite cannot be reached (503: it is not running, the twin restarts it), did not
+// start answering within timeout (500: it is wedged, and the request may or may not have been applied) or failed
+// while answering (500), as DynamoDB's own server errors, which the AWS SDKs retry.
+func upstreamFailed(timeout time.Duration) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, _ *http.Request, err error) {
+		ref := &Refusal{Status: http.StatusInternalServerError, Type: "InternalServerError",
+			Message: "the local DynamoDB (dynalite) failed while answering: " + err.Error()}
+		var ne net.Error
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT):
+			ref = &Refusal{Status: http.StatusServiceUnavailable, Type: "ServiceUnavailable",
+				Message: "the local DynamoDB (dynalite) is not running; the twin restarts it: retry"}
+		case errors.As(err, &ne) && ne.Timeout():
+			ref.Message = fmt.Sprintf("the local DynamoDB (dynalite) did not answer within %s: it is wedged (the request may or may not have been applied); restart the twin if this repeats", timeout)
+		}
+		ref.write(w)
 	}
-	ref.write(w)
 }

@@ -292,6 +292,42 @@ func TestDynaliteDownIsAServerError(t *testing.T) {
 	}
 }
 
+// TestWedgedDynaliteIsAServerError: a dynalite that accepts connections but never answers (wedged) gets the caller
+// a retryable 500 once the response timeout passes, not a request that hangs forever.
+func TestWedgedDynaliteIsAServerError(t *testing.T) {
+	wedged, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wedged.Close()
+	go func() {
+		var held []net.Conn // accepted, read from never, answered never
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := wedged.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	const timeout = 50 * time.Millisecond
+	g, err := New(Options{Credentials: local, Region: region, Upstream: "http://" + wedged.Addr().String(), ResponseTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	resp, body := send(t, signedRequest(t, srv.URL, `{}`, time.Now()))
+	if resp.StatusCode != 500 || body.Type != typePrefix+"InternalServerError" || !strings.Contains(body.Message, "did not answer within 50ms: it is wedged") {
+		t.Errorf("signed request with dynalite wedged = %d %+v; want 500 InternalServerError saying it did not answer within %s", resp.StatusCode, body, timeout)
+	}
+}
+
 func TestForwardsOverAUnixSocket(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "dynalite.sock")
 	ln, err := net.Listen("unix", sock)
@@ -324,7 +360,7 @@ func TestRequestsFromAnotherMachineAreRefused(t *testing.T) {
 	for addr, want := range map[string]bool{"127.0.0.1:50000": true, "[::1]:50000": true, "192.0.2.7:50000": false} {
 		req := signedRequest(t, "http://127.0.0.1:8000/", scan, time.Now())
 		req.RemoteAddr = addr
-		if ref := g.Check(req, []byte(scan)); (ref == nil) != want {
+		if ref := g.check(req, []byte(scan)); (ref == nil) != want {
 			t.Errorf("signed Scan from %s: verdict %v; want forwarded %v", addr, ref, want)
 		}
 	}

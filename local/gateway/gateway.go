@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/authnotes/authnotes/local/jwtauth"
 	"github.com/authnotes/authnotes/local/lambdaruntime"
+	"github.com/authnotes/authnotes/local/loopback"
 )
 
 // Limits of an HTTP API.
@@ -205,7 +207,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// door lets only this machine in, under a loopback host name (web pages too: the web app calls the API): a page
+// that rebinds its own name to 127.0.0.1 is refused before it costs a throttling token or reaches a function.
+var door = loopback.Door{Name: "the local HTTP API", Browsers: true}
+
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) {
+	if why := door.Refusal(r); why != "" {
+		g.fail(w, r, x, http.StatusForbidden, msgForbidden+": "+why, "ACCESS_DENIED")
+		return
+	}
 	if g.bucket != nil && !g.bucket.take() {
 		g.fail(w, r, x, http.StatusTooManyRequests, msgThrottled, "THROTTLED")
 		return
@@ -324,7 +334,8 @@ func (g *Gateway) stagePath(path string) (string, bool) {
 
 // fail writes one of API Gateway's own error responses.
 func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, x *exchange, status int, msg, responseType string) {
-	body := `{"message":"` + msg + `"}`
+	raw, _ := json.Marshal(map[string]string{"message": msg})
+	body := string(raw)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))

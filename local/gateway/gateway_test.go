@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -513,6 +514,54 @@ func TestThrottling(t *testing.T) {
 	get()
 	if diff := cmp.Diff([]int{201, 201, 429, 201, 429}, statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+// TestReboundHostNamesAreRefused: a web page that rebinds its own name to 127.0.0.1 (DNS rebinding) is same-origin
+// with the API; the gateway answers only loopback host names, refusing others before a function runs or a
+// throttling token is spent.
+func TestReboundHostNamesAreRefused(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fn := &fakeFunction{out: structuredOK}
+	srv := newGateway(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.Throttle = &Throttle{Rate: 1, Burst: 2}
+		c.Routes = []Route{{Key: "POST /x", Function: fn}}
+	})
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	post := func(host, origin string) (*http.Response, string) {
+		req, err := http.NewRequest("POST", srv.URL+"/x", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	for _, host := range []string{"rebind.attacker.example:" + port, "rebind.attacker.example", "192.168.1.20:" + port} {
+		for range 3 {
+			resp, body := post(host, "http://"+host)
+			var msg struct{ Message string }
+			if err := json.Unmarshal([]byte(body), &msg); err != nil || resp.StatusCode != 403 || !strings.HasPrefix(msg.Message, "Forbidden: the local HTTP API answers only this machine") {
+				t.Errorf("POST /x under Host %s = %d %s; want 403 with a JSON message saying why", host, resp.StatusCode, body)
+			}
+		}
+	}
+	if fn.calls() != 0 {
+		t.Errorf("the function ran %d times for refused requests; want 0", fn.calls())
+	}
+	for _, host := range []string{"localhost:" + port, "127.0.0.1:" + port} {
+		if resp, body := post(host, testOrigin); resp.StatusCode != 201 {
+			t.Errorf("POST /x under Host %s = %d %s; want 201 (refusals spend no throttling tokens)", host, resp.StatusCode, body)
+		}
 	}
 }
 

@@ -117,3 +117,71 @@ func TestInvocationHandedToAnExitedProcessFailsAtOnce(t *testing.T) {
 		t.Fatal("the invocation was left to its one-hour timeout")
 	}
 }
+
+// TestRuntimeAPIRefusesWebPages: a web page cannot take an invocation (with the caller's event and access token)
+// from /invocation/next, nor kill the environment through /init/error, whether it calls cross-site (its requests
+// carry Origin or Sec-Fetch-* headers) or under its own name rebound to 127.0.0.1 (DNS rebinding); the refusal
+// comes before any handler runs, so the invocation stays for the function's own process, which still gets it.
+func TestRuntimeAPIRefusesWebPages(t *testing.T) {
+	const next = apiPrefix + "/invocation/next"
+	for _, tc := range []struct {
+		name, method, path, host string
+		header                   map[string]string
+	}{
+		{"cross-site next", "GET", next, "127.0.0.1:9001", map[string]string{"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}},
+		{"no-cors next", "GET", next, "127.0.0.1:9001", map[string]string{"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}},
+		{"rebound next", "GET", next, "rebind.attacker.example:9001", nil},
+		{"cross-site init error", "POST", apiPrefix + "/init/error", "127.0.0.1:9001", map[string]string{"Origin": "https://attacker.example", "Content-Type": "text/plain"}},
+		{"rebound init error", "POST", apiPrefix + "/init/error", "rebind.attacker.example:9001", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, inv := newTestEnvironment(t)
+			env.current = nil
+			env.next = make(chan *invocation, 1)
+			env.next <- inv // waiting for whoever asks /invocation/next first
+			api := env.runtimeAPI()
+
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(`{"errorMessage":"killed by a web page"}`))
+			req.RemoteAddr, req.Host = "127.0.0.1:40000", tc.host
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			api.ServeHTTP(rec, req)
+			if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "the Lambda Runtime API") {
+				t.Errorf("%s %s from a web page = %d %q; want 403 naming the Lambda Runtime API", tc.method, tc.path, rec.Code, rec.Body)
+			}
+			if env.initErr != nil {
+				t.Errorf("the web page's /init/error was recorded: %v", env.initErr)
+			}
+			if len(env.next) != 1 {
+				t.Fatal("the web page took the invocation")
+			}
+
+			// The runtime client asks as Lambda's do: AWS_LAMBDA_RUNTIME_API (127.0.0.1:port) as Host, no browser headers.
+			req = httptest.NewRequest("GET", next, nil)
+			req.RemoteAddr, req.Host = "127.0.0.1:40001", "127.0.0.1:9001"
+			rec = httptest.NewRecorder()
+			api.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || rec.Header().Get(HeaderRequestID) != inv.id {
+				t.Errorf("the runtime's own /invocation/next = %d, request ID %q; want 200 with %s", rec.Code, rec.Header().Get(HeaderRequestID), inv.id)
+			}
+		})
+	}
+}
+
+// TestInitErrorIsLogged: an /init/error posted by the runtime says so in the function's log.
+func TestInitErrorIsLogged(t *testing.T) {
+	env, _ := newTestEnvironment(t)
+	req := httptest.NewRequest("POST", apiPrefix+"/init/error", strings.NewReader(`{"errorMessage":"missing TABLE_NAME","errorType":"Runtime.Config"}`))
+	req.RemoteAddr, req.Host = "127.0.0.1:40000", "127.0.0.1:9001"
+	rec := httptest.NewRecorder()
+	env.runtimeAPI().ServeHTTP(rec, req)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("POST /init/error = %d %s; want 202", rec.Code, rec.Body)
+	}
+	logs := env.f.cfg.Log.(*syncBuffer).String()
+	if want := "INIT failed: the runtime posted /init/error: init error (Runtime.Config): missing TABLE_NAME"; !strings.Contains(logs, want) {
+		t.Errorf("log = %q; want a line containing %q", logs, want)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/authnotes/authnotes/local/loopback"
 )
 
 // Header names of the Runtime API, as Lambda sets them on /invocation/next.
@@ -136,12 +138,7 @@ func (env *environment) start() error {
 		return fmt.Errorf("function %s: listen for the runtime API: %w", f.cfg.Name, err)
 	}
 	env.ln = ln
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+apiPrefix+"/invocation/next", env.handleNext)
-	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/response", env.handleResponse)
-	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/error", env.handleError)
-	mux.HandleFunc("POST "+apiPrefix+"/init/error", env.handleInitError)
-	env.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	env.srv = &http.Server{Handler: env.runtimeAPI(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = env.srv.Serve(ln) }()
 
 	started := time.Now()
@@ -177,6 +174,21 @@ func (env *environment) start() error {
 		f.exited(env)
 	}()
 	return nil
+}
+
+// runtimeAPIDoor lets only programs on this machine reach a Runtime API: a web page (a cross-site request, or its
+// own name rebound to 127.0.0.1) could otherwise take an invocation, with the caller's event and access token, or
+// post /init/error and kill the environment.
+var runtimeAPIDoor = loopback.Door{Name: "the Lambda Runtime API"}
+
+// runtimeAPI is the Runtime API the process talks to, behind runtimeAPIDoor.
+func (env *environment) runtimeAPI() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+apiPrefix+"/invocation/next", env.handleNext)
+	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/response", env.handleResponse)
+	mux.HandleFunc("POST "+apiPrefix+"/invocation/{id}/error", env.handleError)
+	mux.HandleFunc("POST "+apiPrefix+"/init/error", env.handleInitError)
+	return runtimeAPIDoor.Wrap(mux)
 }
 
 // exitError describes why the process ended, as Lambda does for a runtime that exits.
@@ -370,6 +382,7 @@ func (env *environment) handleInitError(w http.ResponseWriter, r *http.Request) 
 	e := readErrorBody(r)
 	e.Message = fmt.Sprintf("init error (%s): %s", e.Type, e.Message)
 	e.Type = "Runtime.InitError"
+	env.f.log.printf("INIT failed: the runtime posted /init/error: %.500s", e.Message)
 	env.mu.Lock()
 	env.initErr = e
 	env.mu.Unlock()

@@ -1,7 +1,10 @@
 package loopback
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +68,67 @@ func TestAddr(t *testing.T) {
 		if got := Addr(tc.addr); got != tc.want {
 			t.Errorf("Addr(%q) = %v; want %v", tc.addr, got, tc.want)
 		}
+	}
+}
+
+func TestBrowser(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		want    string
+	}{
+		{"curl or an SDK", map[string]string{"User-Agent": "aws-sdk-go-v2", "Authorization": "AWS4-HMAC-SHA256 x"}, ""},
+		{"cross-site fetch", map[string]string{"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"}, "Origin"},
+		{"Origin only", map[string]string{"Origin": "null"}, "Origin"},
+		{"empty Origin", map[string]string{"Origin": ""}, "Origin"},
+		{"navigation", map[string]string{"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, "Sec-Fetch-Mode"},
+		{"site only", map[string]string{"Sec-Fetch-Site": "same-origin"}, "Sec-Fetch-Site"},
+		{"a future fetch metadata header", map[string]string{"Sec-Fetch-Storage-Access": "none"}, "Sec-Fetch-Storage-Access"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", nil)
+			for k, v := range tc.headers {
+				r.Header.Set(k, v)
+			}
+			if got := Browser(r); got != tc.want {
+				t.Errorf("Browser(%v) = %q; want %q", tc.headers, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDoor(t *testing.T) {
+	reached := 0
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++; io.WriteString(w, "ok") })
+	for _, tc := range []struct {
+		name     string
+		browsers bool
+		host     string
+		origin   string
+		want     int
+		msg      string
+	}{
+		{"a program", false, "127.0.0.1:9001", "", http.StatusOK, ""},
+		{"a web page", false, "127.0.0.1:9001", "https://attacker.example", http.StatusForbidden, "refuses requests from web pages (Origin header)"},
+		{"a web page where they are let in", true, "localhost:9001", "http://localhost:5173", http.StatusOK, ""},
+		{"DNS rebinding", false, "rebind.attacker.example:9001", "", http.StatusForbidden, `not "rebind.attacker.example:9001"`},
+		{"DNS rebinding where web pages are let in", true, "rebind.attacker.example:9001", "http://rebind.attacker.example:9001", http.StatusForbidden, "answers only this machine"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reached = 0
+			r := httptest.NewRequest("POST", "/", nil)
+			r.RemoteAddr, r.Host = "127.0.0.1:40000", tc.host
+			if tc.origin != "" {
+				r.Header.Set("Origin", tc.origin)
+			}
+			w := httptest.NewRecorder()
+			Door{Name: "the test server", Browsers: tc.browsers}.Wrap(next).ServeHTTP(w, r)
+			if w.Code != tc.want || !strings.Contains(w.Body.String(), tc.msg) {
+				t.Errorf("status, body = %d, %q; want %d, containing %q", w.Code, w.Body, tc.want, tc.msg)
+			}
+			if wantReached := tc.want == http.StatusOK; (reached == 1) != wantReached {
+				t.Errorf("handler reached %d times; want reached = %v", reached, wantReached)
+			}
+		})
 	}
 }

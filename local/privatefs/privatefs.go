@@ -23,10 +23,12 @@ func MkdirAll(dir string) error {
 	return tighten(dir)
 }
 
-// WriteFile replaces path with data, atomically (a temporary file in the same folder, renamed over it), with mode
-// 0600 whatever the mode of the file it replaces.
+// WriteFile replaces path with data, atomically and durably, with mode 0600 whatever the mode of the file it
+// replaces: a crash at any point leaves either the old or the new file, never a torn one (a temporary file in the
+// same folder, synced, renamed over it, then the folder synced so the rename itself survives a power cut).
 func WriteFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
@@ -36,7 +38,18 @@ func WriteFile(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	// CreateTemp makes the file 0600 already; the rename keeps that mode.
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Tighten walks root and removes the group's and others' permissions from every folder and file below it (0755

@@ -25,6 +25,7 @@ import (
 	"github.com/authnotes/authnotes/local/cfn"
 	"github.com/authnotes/authnotes/local/cognito"
 	"github.com/authnotes/authnotes/local/gateway"
+	"github.com/authnotes/authnotes/local/loopback"
 	"github.com/authnotes/authnotes/local/privatefs"
 	"github.com/authnotes/authnotes/local/webapp"
 )
@@ -428,16 +429,21 @@ func (t *Twin) gateway(st *cfn.Stack, phys *physical, fns map[string]*running) (
 	return gw, stage, len(gcfg.Routes), nil
 }
 
-// checkAddrs binds each fixed address once and releases it, so a port in use is reported before anything starts,
-// with every taken address named at once and the flag that moves it.
+// checkAddrs refuses addresses that are not loopback ones (every server of the twin answers only this machine,
+// under a loopback host name), then binds each fixed address once and releases it, so a port in use is reported
+// before anything starts, with every taken address named at once and the flag that moves it.
 func checkAddrs(opts Options) error {
-	var taken []string
+	var open, taken []string
 	for _, a := range []struct{ what, addr, flag string }{
 		{"API", opts.APIAddr, "--api"},
 		{"Cognito", opts.CognitoAddr, "--cognito"},
 		{"DynamoDB", opts.DynamoDBAddr, "--dynamodb"},
 		{"web app", opts.WebAddr, "--web"},
 	} {
+		if a.addr != "" && !loopback.Addr(a.addr) {
+			open = append(open, fmt.Sprintf("%s: %q is not a loopback address (use %s 127.0.0.1:PORT)", a.what, a.addr, a.flag))
+			continue
+		}
 		if _, port, err := net.SplitHostPort(a.addr); a.addr == "" || err == nil && port == "0" {
 			continue
 		}
@@ -447,6 +453,9 @@ func checkAddrs(opts Options) error {
 			continue
 		}
 		_ = ln.Close()
+	}
+	if len(open) > 0 {
+		return fmt.Errorf("the twin serves this machine only, against DNS rebinding and other machines:\n  - %s", strings.Join(open, "\n  - "))
 	}
 	if len(taken) > 0 {
 		return fmt.Errorf("cannot listen (is another twin running? stop it, or pick other addresses):\n  - %s", strings.Join(taken, "\n  - "))

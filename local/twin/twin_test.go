@@ -378,6 +378,26 @@ func TestStartNamesEveryTakenAddressFirst(t *testing.T) {
 	}
 }
 
+// TestStartRefusesNonLoopbackAddresses: every server of the twin answers only loopback host names, so an address
+// other machines could reach is refused up front, each named with its flag, before anything is bound or started.
+func TestStartRefusesNonLoopbackAddresses(t *testing.T) {
+	_, err := Start(context.Background(), Options{
+		RepoDir: t.TempDir(), AssemblyDir: filepath.Join(t.TempDir(), "cdk.out"), StateDir: t.TempDir(),
+		APIAddr: "0.0.0.0:0", CognitoAddr: "127.0.0.1:0", DynamoDBAddr: "192.0.2.7:0", Log: &strings.Builder{},
+	})
+	if err == nil {
+		t.Fatal("Start with non-loopback addresses succeeded")
+	}
+	for _, want := range []string{`API: "0.0.0.0:0" is not a loopback address (use --api 127.0.0.1:PORT)`, `DynamoDB: "192.0.2.7:0" is not a loopback address (use --dynamodb 127.0.0.1:PORT)`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Start error = %q; want it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "Cognito") {
+		t.Errorf("Start error = %q names Cognito, whose address is a loopback one", err)
+	}
+}
+
 func TestStateDirectoryHoldsOneTwin(t *testing.T) {
 	dir := t.TempDir()
 	first, err := lockState(dir)

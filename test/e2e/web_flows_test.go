@@ -149,7 +149,7 @@ func TestBrowserSecondUserSeesNoneOfTheFirstUsersNotes(t *testing.T) {
 
 // TestBrowserEditConflictBetweenTabs: two tabs of one user edit the same note; the second save gets the API's 412,
 // which the app tells as "changed elsewhere" while keeping the text typed; loading the latest version and saving
-// again replaces it.
+// again replaces it. A note deleted elsewhere while being edited can be saved as a new note.
 func TestBrowserEditConflictBetweenTabs(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -199,6 +199,22 @@ func TestBrowserEditConflictBetweenTabs(t *testing.T) {
 	if n.Content != typedInB || n.Version != 3 {
 		t.Errorf("the API holds %+v; want tab B's text at version 3", n)
 	}
+
+	// Deleted elsewhere while being edited: the text typed can still be kept, as a new note.
+	b.open("note/" + id + "/edit")
+	b.find("Edit “Trip”", "heading")
+	const lastWords = "the tent went to the attic"
+	b.fill("Content", lastWords)
+	want(t, "DELETE the note from elsewhere", e.call("DELETE", "/notes/"+id, token, ""), 204, "")
+	b.click("Save")
+	b.message("alert", "This note does not exist any more")
+	if got := b.value("Content"); got != lastWords {
+		t.Errorf("after the 404 the Content field holds %q; want the text typed, %q", got, lastWords)
+	}
+	b.click("Save as a new note")
+	b.message("status", "Note created.")
+	b.find("Trip", "heading")
+	b.text(lastWords)
 }
 
 // TestBrowserLoadMore: the list shows a page of notes and "Load more" fetches the next with the API's cursor,
@@ -274,6 +290,8 @@ func TestBrowserDeleteAsksFirst(t *testing.T) {
 
 // TestBrowserSignOutEndsEverySession: Sign out is a global sign-out plus the revocation of the app's refresh
 // token: afterwards Cognito refuses the app's refresh token and another device's, and a reload stays signed out.
+// Another tab of the same browser stops showing notes at once, and keeps the text being typed there for the next
+// sign-in.
 func TestBrowserSignOutEndsEverySession(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -286,10 +304,25 @@ func TestBrowserSignOutEndsEverySession(t *testing.T) {
 	if !ok {
 		t.Fatal("the app keeps no session after signing in")
 	}
+	other := b.newTab("another tab")
+	other.open("new-note")
+	other.find("New note", "heading")
+	const typed = "typed in another tab"
+	other.fill("Content", typed)
 
 	b.click("Sign out")
 	b.find("Sign in", "heading")
 	b.message("status", "You are signed out.")
+	other.find("Sign in", "heading")
+	other.message("status", "You signed out in another window. What you typed is kept")
+	other.fill("Email", email)
+	other.fill("Password", password)
+	other.click("Sign in")
+	other.find("New note", "heading")
+	if got := other.value("Content"); got != typed {
+		t.Errorf("after signing in again the other tab's Content holds %q; want %q", got, typed)
+	}
+	other.click("Sign out") // the session the check below must not see
 	if _, ok := b.session(); ok {
 		t.Error("the session is still stored after Sign out")
 	}
@@ -333,7 +366,8 @@ func TestBrowserForgotPassword(t *testing.T) {
 }
 
 // TestBrowserRefreshAndRefusedRefresh: an expired access token is replaced with the refresh token without the user
-// noticing; once the user signed out elsewhere, the refused refresh returns to sign-in with a message.
+// noticing; once the user signed out elsewhere, the refused refresh returns to sign-in with a message, and the text
+// being written when it happened comes back after signing in again (the same account only).
 func TestBrowserRefreshAndRefusedRefresh(t *testing.T) {
 	tw := webStage(t)
 	e := newEnv(t, tw)
@@ -360,13 +394,29 @@ func TestBrowserRefreshAndRefusedRefresh(t *testing.T) {
 	if _, err := e.idp.GlobalSignOut(context.Background(), &cip.GlobalSignOutInput{AccessToken: aws.String(elsewhere)}); err != nil {
 		t.Fatalf("GlobalSignOut from another device: %v", err)
 	}
+	const typed = "written while the session was ending elsewhere"
+	b.click("New note")
+	b.find("New note", "heading")
+	b.fill("Content", typed)
 	b.expireAccessToken()
-	b.reload()
+	b.click("Save")
 	b.find("Sign in", "heading")
 	b.message("alert", "Your session has ended (it expired or was signed out elsewhere). Sign in again.")
+	b.message("alert", "What you typed is kept")
 	if _, ok := b.session(); ok {
 		t.Error("the refused session is still stored")
 	}
+	b.fill("Email", email)
+	b.fill("Password", password)
+	b.click("Sign in")
+	b.find("New note", "heading")
+	b.message("status", "What you typed before you were signed out is back")
+	if got := b.value("Content"); got != typed {
+		t.Fatalf("after signing in again the Content field holds %q; want the text typed before, %q", got, typed)
+	}
+	b.click("Save")
+	b.message("status", "Note created.")
+	b.text(typed)
 }
 
 // TestBrowserEnforcesCSPAndTheWatchSeesIt: the twin's Content-Security-Policy blocks an inline script in the app's

@@ -28,11 +28,13 @@ function fakeApi(...responses: (Response | Error)[]) {
   return { sent, fetchFn };
 }
 
-function tokens(): TokenSource & { refreshes: number } {
+function tokens(): TokenSource & { refreshes: number; refused: string[] } {
   const t = {
     refreshes: 0,
+    refused: [] as string[],
     accessToken: async () => 'token-1',
-    refresh: async () => {
+    refresh: async (refused: string) => {
+      t.refused.push(refused);
       t.refreshes++;
       return `token-${t.refreshes + 1}`;
     },
@@ -105,6 +107,7 @@ describe('Api errors', () => {
     const f = fakeApi(errorBody(401, 'Unauthorized'), Response.json({ items: [] }));
     await api(f.fetchFn, t).list();
     expect(f.sent.map((s) => s.headers.Authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(t.refused).toEqual(['token-1']); // so a token already renewed by another request is not renewed again
 
     const g = fakeApi(errorBody(401, 'Unauthorized'), new Response('{"message":"Unauthorized"}', { status: 401 }));
     const err = await api(g.fetchFn, tokens()).list().catch((e: unknown) => e);
@@ -133,6 +136,31 @@ describe('Api errors', () => {
     const err = await api(f.fetchFn).get(note.noteId).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 500, requestId: 'req-42', retryable: true });
     expect((err as Error).message).toContain('report request ID req-42');
+  });
+
+  it('maps API Gateway\'s own errors, which have no code, by their status', async () => {
+    const gateway = (status: number, message: string) =>
+      new Response(JSON.stringify({ message }), { status, headers: { 'Content-Type': 'application/json', 'Apigw-Requestid': 'gw-7' } });
+    const tooLarge = await api(fakeApi(gateway(413, 'Request Entity Too Large')).fetchFn)
+      .create({ title: '', content: 'x' })
+      .catch((e: unknown) => e);
+    expect(tooLarge).toMatchObject({ status: 413, code: 'PayloadTooLarge' });
+    expect((tooLarge as Error).message).toMatch(/too large to save/);
+
+    const stale = await api(fakeApi(gateway(412, 'Precondition Failed')).fetchFn)
+      .update(note.noteId, 1, { title: '', content: 'x' })
+      .catch((e: unknown) => e);
+    expect(stale).toMatchObject({ status: 412, code: 'PreconditionFailed' }); // the editor offers to reload
+
+    const noRoute = await api(fakeApi(gateway(404, 'Not Found')).fetchFn).list().catch((e: unknown) => e);
+    expect((noRoute as Error).message).toMatch(/HTTP 404.*API URL/);
+
+    const down = await api(fakeApi(gateway(503, 'Service Unavailable')).fetchFn).list().catch((e: unknown) => e);
+    expect(down).toMatchObject({ status: 503, requestId: 'gw-7', retryable: true });
+    expect((down as Error).message).toContain('report request ID gw-7');
+
+    const scope = await api(fakeApi(gateway(403, 'Forbidden')).fetchFn).list().catch((e: unknown) => e);
+    expect((scope as Error).message).toMatch(/Sign out, then sign in again/);
   });
 
   it('says when the API cannot be reached', async () => {

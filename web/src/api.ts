@@ -24,8 +24,8 @@ export interface Page {
 /** Where the API gets its access token; auth.Auth is one. */
 export interface TokenSource {
   accessToken(): Promise<string>;
-  /** refresh replaces a token the API refused. */
-  refresh(): Promise<string>;
+  /** refresh replaces refused, a token the API turned down (unless another request already replaced it). */
+  refresh(refused: string): Promise<string>;
 }
 
 /** The API's limits on a note (README "The API"), checked before sending so the user hears about them at once. */
@@ -70,6 +70,9 @@ export function sentence(status: number, code: string, message: string, requestI
       return 'Cannot reach the notes API. Check your connection and try again.';
   }
   if (status === 401) return 'The notes API no longer accepts your session. Sign in again.';
+  if (status === 403) return 'The notes API does not accept this session for notes (HTTP 403). Sign out, then sign in again.';
+  // API Gateway's own 404 (no code): the path matches no route, so the app talks to the wrong address.
+  if (status === 404) return 'The notes API has no such address (HTTP 404): this app may be configured with the wrong API URL.';
   if (status === 429) return 'The notes API is busy right now. Wait a few seconds, then try again.';
   if (status >= 500) {
     return requestId
@@ -108,6 +111,9 @@ export interface ApiOptions {
   /** Delays before each retry of a 429. Default: 0.5 s, then 1.5 s. */
   retryDelaysMs?: number[];
 }
+
+/** The API's codes for what API Gateway reports without one. */
+const GATEWAY_CODES: Partial<Record<number, string>> = { 412: 'PreconditionFailed', 413: 'PayloadTooLarge' };
 
 interface ErrorBody {
   message?: unknown;
@@ -165,10 +171,10 @@ export class Api {
   }
 
   private async send(method: string, path: string, body?: NoteInput, ifMatch?: string): Promise<Response> {
-    let refreshed = false;
+    let refused: string | undefined;
     let throttled = 0;
     for (;;) {
-      const token = refreshed ? await this.tokens.refresh() : await this.tokens.accessToken();
+      const token = refused !== undefined ? await this.tokens.refresh(refused) : await this.tokens.accessToken();
       const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
       if (body) headers['Content-Type'] = 'application/json';
       if (ifMatch) headers['If-Match'] = ifMatch;
@@ -185,8 +191,8 @@ export class Api {
       }
       if (resp.ok) return resp;
       // A token refused despite its expiry (revoked keys, a skewed clock): renew it once.
-      if (resp.status === 401 && !refreshed) {
-        refreshed = true;
+      if (resp.status === 401 && refused === undefined) {
+        refused = token;
         continue;
       }
       const delay = this.retryDelays[throttled++];
@@ -206,9 +212,14 @@ export class Api {
     } catch {
       // API Gateway's own errors may have no JSON body
     }
-    const code = typeof b.code === 'string' ? b.code : '';
+    // API Gateway answers some errors itself, without a code (413 over its payload limit, 5xx when the function
+    // fails or times out); its request ID header is readable when the app shares the API's origin, as in AWS.
+    const code = typeof b.code === 'string' && b.code ? b.code : (GATEWAY_CODES[resp.status] ?? '');
     const message = typeof b.message === 'string' ? b.message : '';
-    const requestId = typeof b.requestId === 'string' && b.requestId ? b.requestId : undefined;
+    const requestId =
+      (typeof b.requestId === 'string' && b.requestId) ||
+      (resp.status >= 500 ? resp.headers.get('Apigw-Requestid') : undefined) ||
+      undefined;
     return new ApiError(resp.status, code, sentence(resp.status, code, message, requestId), requestId);
   }
 }

@@ -44,14 +44,14 @@ interface Call {
 }
 
 /** fakeCognito answers Cognito's JSON protocol by operation (X-Amz-Target) and records each call. */
-function fakeCognito(answer: (operation: string, params: Record<string, unknown>) => Response | Error) {
+function fakeCognito(answer: (operation: string, params: Record<string, unknown>) => Response | Error | Promise<Response | Error>) {
   const calls: Call[] = [];
   vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
     const headers = init?.headers as Record<string, string>;
     const operation = (headers['X-Amz-Target'] ?? '').replace('AWSCognitoIdentityProviderService.', '');
     const params = JSON.parse(String(init?.body)) as Record<string, unknown>;
     calls.push({ url: String(input), operation, params });
-    const r = answer(operation, params);
+    const r = await answer(operation, params);
     if (r instanceof Error) throw r;
     return r;
   });
@@ -114,6 +114,18 @@ describe('session restore', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('refreshes once for requests refused one after the other with the same old token', async () => {
+    const calls = fakeCognito(() => Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } }));
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    // Two requests left with access(1); the API refused both, the second only after the first had renewed it.
+    expect(await auth.refresh(access(1))).toBe(access(2));
+    expect(await auth.refresh(access(1))).toBe(access(2));
+    expect(calls).toHaveLength(1);
+    expect(await auth.refresh(access(2))).toBe(access(2)); // the new token refused too: ask Cognito again
+    expect(calls).toHaveLength(2);
+  });
+
   it('ends the session when Cognito refuses the refresh, at the first refusal', async () => {
     const calls = fakeCognito(() => refused('NotAuthorizedException', 'Refresh Token has been revoked'));
     store(NOW - 1);
@@ -147,6 +159,25 @@ describe('session restore', () => {
   });
 });
 
+describe('another account in another tab', () => {
+  it('never lends this tab the session another account stored, nor ends it', async () => {
+    const calls = fakeCognito(() => new Error('no call expected'));
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    expect(await auth.accessToken()).toBe(access(1)); // alice, from the storage this tab started with
+    const bob = { email: 'bob@example.com', accessToken: access(9), idToken: id, refreshToken: 'refresh-bob', expiresAt: NOW + 30 * 60_000 };
+    storage.setItem(KEY, JSON.stringify(bob)); // bob signed in in another tab
+    await expect(auth.accessToken()).rejects.toBeInstanceOf(SessionEndedError);
+    await expect(auth.refresh(access(1))).rejects.toBeInstanceOf(SessionEndedError);
+    expect(auth.signedIn()).toBe(false);
+    expect(auth.otherAccountSignedIn()).toBe(true);
+    auth.forget();
+    expect(await auth.signOut()).toBeUndefined();
+    expect(calls).toHaveLength(0);
+    expect(stored()).toEqual(bob); // bob's session is not this tab's to end
+  });
+});
+
 describe('signOut', () => {
   it('signs out globally and revokes the refresh token, like notesctl logout', async () => {
     const calls = fakeCognito(() => Response.json({}));
@@ -164,6 +195,81 @@ describe('signOut', () => {
     store(NOW + 30 * 60_000);
     expect(await newAuth().signOut()).toBeUndefined();
     expect(storage.items.size).toBe(0);
+  });
+
+  it('signs out globally first, then revokes, and forgets the session before Cognito answers', async () => {
+    const answers: Record<string, () => void> = {};
+    const calls = fakeCognito(
+      (operation) => new Promise<Response>((resolve) => (answers[operation] = () => resolve(Response.json({})))),
+    );
+    store(NOW + 30 * 60_000);
+    const auth = newAuth();
+    const done = auth.signOut();
+    await vi.waitFor(() => expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut']));
+    expect(auth.signedIn()).toBe(false); // a Cognito that never answers leaves nothing behind
+    expect(storage.items.size).toBe(0);
+    answers['GlobalSignOut']?.();
+    await vi.waitFor(() => expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut', 'RevokeToken']));
+    answers['RevokeToken']?.();
+    expect(await done).toBeUndefined();
+  });
+
+  it('still revokes the refresh token when the global sign-out fails', async () => {
+    const calls = fakeCognito((operation) =>
+      operation === 'GlobalSignOut' ? refused('InternalErrorException', 'boom') : Response.json({}),
+    );
+    store(NOW + 30 * 60_000);
+    expect(await newAuth().signOut()).toMatch(/signed out on this device/);
+    expect(calls.map((c) => c.operation)).toEqual(['GlobalSignOut', 'RevokeToken']);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('signs out globally with a fresh token when the stored one expired, without storing it', async () => {
+    const calls = fakeCognito((operation) =>
+      operation === 'InitiateAuth' ? Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } }) : Response.json({}),
+    );
+    store(NOW - 1);
+    expect(await newAuth().signOut()).toBeUndefined();
+    expect(calls.map((c) => [c.operation, c.params['AccessToken'] ?? c.params['Token'] ?? ''])).toEqual([
+      ['InitiateAuth', ''],
+      ['GlobalSignOut', access(2)],
+      ['RevokeToken', 'refresh-1'],
+    ]);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('does not let a refresh that was under way bring the session back', async () => {
+    let answerRefresh: (() => void) | undefined;
+    const refreshed = Response.json({ AuthenticationResult: { AccessToken: access(2), IdToken: id } });
+    fakeCognito((operation) => {
+      if (operation !== 'InitiateAuth' || answerRefresh) return operation === 'InitiateAuth' ? refreshed.clone() : Response.json({});
+      return new Promise<Response>((resolve) => {
+        answerRefresh = () => resolve(refreshed.clone()); // the first refresh answers only after the sign-out
+      });
+    });
+    store(NOW - 1);
+    const auth = newAuth();
+    const token = auth.accessToken().catch((e: unknown) => e);
+    await vi.waitFor(() => expect(answerRefresh).toBeDefined());
+    await auth.signOut();
+    answerRefresh?.();
+    expect(await token).toBeInstanceOf(SessionEndedError);
+    expect(auth.signedIn()).toBe(false);
+    expect(storage.items.size).toBe(0);
+  });
+
+  it('gives up on a Cognito that does not answer, and says so', async () => {
+    vi.useFakeTimers();
+    try {
+      fakeCognito(() => new Promise<Response>(() => {}));
+      store(NOW + 30 * 60_000);
+      const done = newAuth().signOut();
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await done).toMatch(/signed out on this device, but the sign-in service could not be reached/);
+      expect(storage.items.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('forgets the session but warns when Cognito cannot be reached', async () => {
@@ -193,6 +299,12 @@ describe('account operations', () => {
     await expect(newAuth().signUp('a@example.com', 'x')).rejects.toThrowError(/already exists. Sign in, or reset its password/);
     fakeCognito(() => refused('CodeMismatchException', 'Invalid verification code provided, please try again.'));
     await expect(newAuth().confirmSignUp('a@example.com', '1')).rejects.toThrowError(/That code is not right/);
+    fakeCognito(() => refused('PasswordResetRequiredException', 'Password reset required for the user'));
+    await expect(newAuth().signIn('a@example.com', 'x')).rejects.toThrowError(
+      'This account needs a new password. Use "Forgot your password?" to choose one.',
+    );
+    fakeCognito(() => refused('InvalidParameterException', 'Invalid email address format.'));
+    await expect(newAuth().signUp('a@', 'x')).rejects.toThrowError('Cognito refused the request: Invalid email address format.');
   });
 
   it('starts SRP without sending the password, and reports an unconfirmed account', async () => {

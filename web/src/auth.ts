@@ -55,6 +55,9 @@ interface CognitoClient {
 /** How long before its expiry an access token is replaced, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
 
+/** How long a Cognito request may take: the library's fetch has no limit, and a hung request would block the app. */
+const CALL_TIMEOUT_MS = 15_000;
+
 /** sentence turns a Cognito error into something a person can act on. */
 export function sentence(code: string, message: string): string {
   switch (code) {
@@ -87,7 +90,8 @@ export function sentence(code: string, message: string): string {
     case 'TotpRequired':
       return 'This account signs in with an authenticator app code, which this web app does not support yet. Use notesctl.';
     case 'NewPasswordRequired':
-      return 'This account must set a new password first. Use "Forgot your password?" to choose one.';
+    case 'PasswordResetRequiredException':
+      return 'This account needs a new password. Use "Forgot your password?" to choose one.';
   }
   return message ? `The sign-in service refused the request: ${message}` : 'The sign-in service refused the request.';
 }
@@ -146,6 +150,8 @@ export class Auth {
   private readonly key: string;
   private readonly now: () => number;
   private refreshing: Promise<string> | undefined;
+  /** The account this tab signed in as (the sign-in name), once known. */
+  private account: string | undefined;
 
   constructor(opts: AuthOptions) {
     this.clientId = opts.config.userPoolClientId;
@@ -169,7 +175,12 @@ export class Auth {
 
   private call<T>(operation: string, params: object): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.client.request(operation, params, (err, data) => (err ? reject(failure(err)) : resolve(data as T)));
+      const timer = setTimeout(() => reject(new AuthError('NetworkError', sentence('NetworkError', ''))), CALL_TIMEOUT_MS);
+      this.client.request(operation, params, (err, data) => {
+        clearTimeout(timer);
+        if (err) reject(failure(err));
+        else resolve(data as T);
+      });
     });
   }
 
@@ -233,6 +244,7 @@ export class Auth {
         mfaRequired: () => reject(new AuthError('TotpRequired', sentence('TotpRequired', ''))),
       });
     });
+    this.account = email;
     this.save(email, tokens, '');
   }
 
@@ -250,8 +262,19 @@ export class Auth {
     return s.accessToken;
   }
 
-  /** The stored session, read each time so that a refresh or sign-out in another tab is seen here. */
+  /**
+   * This tab's session, read each time so that a refresh or sign-out in another tab is seen here. A session another
+   * account stored meanwhile (signed in in another tab) is not this tab's: it is neither used nor ended here.
+   */
   private load(): StoredSession | undefined {
+    const s = this.read();
+    if (!s) return undefined;
+    this.account ??= s.email; // a tab that starts signed in belongs to the stored account
+    return s.email === this.account ? s : undefined;
+  }
+
+  /** The stored session, whoever it belongs to. */
+  private read(): StoredSession | undefined {
     const raw = this.storage.getItem(this.key);
     if (!raw) return undefined;
     try {
@@ -272,9 +295,15 @@ export class Auth {
     return undefined;
   }
 
-  /** signedIn reports whether a session is stored (it may still need a refresh). */
+  /** signedIn reports whether this tab's session is stored (it may still need a refresh). */
   signedIn(): boolean {
     return this.load() !== undefined;
+  }
+
+  /** otherAccountSignedIn reports whether another tab replaced this tab's session with another account's. */
+  otherAccountSignedIn(): boolean {
+    const s = this.read();
+    return s !== undefined && this.account !== undefined && s.email !== this.account;
   }
 
   /** email is the signed-in user's address, from the ID token. */
@@ -293,8 +322,15 @@ export class Auth {
     return this.refresh();
   }
 
-  /** refresh gets a new access token with the refresh token; concurrent callers share one request. */
-  refresh(): Promise<string> {
+  /**
+   * refresh gets a new access token with the refresh token; concurrent callers share one request. With refused, the
+   * token the API just turned down, it first looks whether another request (or tab) already replaced that token.
+   */
+  refresh(refused?: string): Promise<string> {
+    const s = this.load();
+    if (refused !== undefined && s && s.accessToken !== refused && s.expiresAt - this.now() > REFRESH_MARGIN_MS) {
+      return Promise.resolve(s.accessToken);
+    }
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
@@ -319,39 +355,49 @@ export class Auth {
       }
       throw err; // unreachable or throttled: the session may still be good, keep it
     }
+    // Signed out (here or in another tab) while the request was under way: the answer must not bring it back.
+    if (this.load()?.refreshToken !== s.refreshToken) throw new SessionEndedError('You are signed out. Sign in to continue.');
     return this.save(s.email, out.AuthenticationResult ?? {}, s.refreshToken);
   }
 
-  /** forget drops the session from this browser without telling Cognito. */
+  /** forget drops this tab's session from this browser without telling Cognito. */
   forget(): void {
-    this.storage.removeItem(this.key);
+    if (this.load()) this.storage.removeItem(this.key);
   }
 
   /**
-   * signOut ends the session everywhere, like `notesctl logout`: a global sign-out (every refresh token of the user
-   * stops working) and the revocation of this session's refresh token. The session is forgotten here whatever
-   * Cognito answers. It returns a warning sentence when Cognito could not be told, else undefined.
+   * signOut ends the session everywhere, like `notesctl logout`: first a global sign-out (every refresh token of the
+   * user stops working), then the revocation of this session's refresh token. The session is forgotten here before
+   * Cognito is asked, so whatever Cognito answers, or if it never does, the browser keeps no tokens. It returns a
+   * warning sentence when Cognito could not be told, else undefined.
    */
   async signOut(): Promise<string | undefined> {
-    let token: string;
-    try {
-      token = await this.accessToken();
-    } catch (err) {
-      if (err instanceof SessionEndedError) return undefined; // nothing left to end
-      token = this.load()?.accessToken ?? '';
-    }
     const s = this.load();
     if (!s) return undefined;
-    const results = await Promise.allSettled([
-      this.call('GlobalSignOut', { AccessToken: token }),
-      this.call('RevokeToken', { ClientId: this.clientId, Token: s.refreshToken }),
-    ]);
     this.forget();
+    let unreached = false;
     // NotAuthorized means the token was already dead: signed out elsewhere, expired or revoked.
-    const failed = results.find(
-      (r) => r.status === 'rejected' && !(r.reason instanceof AuthError && r.reason.code === 'NotAuthorizedException'),
-    );
-    if (failed) {
+    const attempt = async <T>(operation: string, params: object): Promise<T | undefined> => {
+      try {
+        return await this.call<T>(operation, params);
+      } catch (err) {
+        if (!(err instanceof AuthError && err.code === 'NotAuthorizedException')) unreached = true;
+        return undefined;
+      }
+    };
+    let accessToken: string | undefined = s.accessToken;
+    if (s.expiresAt - this.now() <= REFRESH_MARGIN_MS) {
+      // An expired access token cannot sign out globally: get a fresh one, used for this call only.
+      const out = await attempt<{ AuthenticationResult?: AuthenticationResult }>('InitiateAuth', {
+        ClientId: this.clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: s.refreshToken },
+      });
+      accessToken = out?.AuthenticationResult?.AccessToken;
+    }
+    if (accessToken) await attempt('GlobalSignOut', { AccessToken: accessToken });
+    await attempt('RevokeToken', { ClientId: this.clientId, Token: s.refreshToken });
+    if (unreached) {
       return 'You are signed out on this device, but the sign-in service could not be reached to end your other sessions. Sign in and out again once you are online.';
     }
     return undefined;

@@ -11,25 +11,65 @@ import { label } from './notes';
  * changed the note meanwhile (412) the text typed here stays in the form, and the latest version can be loaded
  * beside it to compare, so nothing is lost either way.
  */
+/** Draft is an editor's unsaved text, kept when the session ends and given back after the same user signs in. */
+export interface Draft {
+  email: string;
+  /** The editor's address: /new-note or /note/<id>/edit. */
+  path: string;
+  title: string;
+  content: string;
+  /** The version the edit started from, so a save after the sign-in still sends If-Match with it. */
+  version?: number;
+}
+
+/** Unsaved is the text an editor holds that differs from the note (or any text, for a new note). */
+export type Unsaved = Omit<Draft, 'email' | 'path'>;
+
+const restoredText: Message = {
+  kind: 'status',
+  text: 'What you typed before you were signed out is back. Save it to keep it.',
+};
+
 export function Editor(p: {
   api: Api;
   id?: string;
   navigate: (path: string, flash?: Message) => void;
   onSessionEnded: (m: string) => void;
+  /** Where the editor keeps its unsaved text up to date, for the app to keep when the session ends. */
+  unsaved: { current: Unsaved | undefined };
+  draft?: Draft | undefined;
 }) {
   const [base, setBase] = useState<Note | undefined>();
-  const [title, setTitle] = useState('');
-  const [content, setContent] = useState('');
+  const [title, setTitle] = useState(p.draft?.title ?? '');
+  const [content, setContent] = useState(p.draft?.content ?? '');
   const [conflict, setConflict] = useState(false);
+  const [gone, setGone] = useState(false);
   const [latest, setLatest] = useState<Note | undefined>();
-  const [notice, setNotice] = useState<Message | undefined>();
+  const [notice, setNotice] = useState<Message | undefined>(p.draft && !p.id ? restoredText : undefined);
   const action = useAction(p.onSessionEnded);
   const id = p.id;
 
+  // A session that ends while text is unsaved (here or in another window) takes that text along.
+  const dirty = base ? title !== base.title || content !== base.content : id === undefined && (title !== '' || content !== '');
+  p.unsaved.current = dirty ? { title, content, ...(base ? { version: base.version } : {}) } : undefined;
+  useEffect(
+    () => () => {
+      p.unsaved.current = undefined;
+    },
+    [],
+  );
+
   useEffect(() => {
     if (!id) return;
+    const draft = p.draft;
     action.run(async () => {
       const n = await p.api.get(id);
+      if (draft) {
+        // Keep the version the text was written against: a change made meanwhile still gets the 412.
+        setBase({ ...n, version: draft.version ?? n.version });
+        setNotice(restoredText);
+        return;
+      }
       setBase(n);
       setTitle(n.title);
       setContent(n.content);
@@ -47,8 +87,7 @@ export function Editor(p: {
     setNotice(undefined);
     action.run(async () => {
       if (!id) {
-        const n = await p.api.create(input);
-        p.navigate(`/note/${n.noteId}`, { kind: 'status', text: 'Note created.' });
+        await create();
         return;
       }
       if (!base) return;
@@ -59,16 +98,28 @@ export function Editor(p: {
           setConflict(true);
           throw new ApiError(412, err.code, `${err.message} Your text is still here: load the latest version to compare, then save again.`);
         }
-        throw err;
+        throw deleted(err);
       }
       p.navigate(`/note/${id}`, { kind: 'status', text: 'Saved.' });
     });
+  };
+  const create = async () => {
+    const n = await p.api.create({ title, content });
+    p.navigate(`/note/${n.noteId}`, { kind: 'status', text: 'Note created.' });
+  };
+  // A note deleted elsewhere cannot take the text any more; a new note can.
+  const deleted = (err: unknown): unknown => {
+    if (!(err instanceof ApiError && err.code === 'NotFound')) return err;
+    setGone(true);
+    return new ApiError(404, err.code, `${err.message} Your text is still here: save it as a new note to keep it.`);
   };
 
   const loadLatest = () => {
     if (!id) return;
     action.run(async () => {
-      const n = await p.api.get(id);
+      const n = await p.api.get(id).catch((err: unknown) => {
+        throw deleted(err);
+      });
       setLatest(n);
       setBase(n);
       setConflict(false);
@@ -101,6 +152,13 @@ export function Editor(p: {
             <p>
               <button type="button" onClick={loadLatest}>
                 Load the latest version
+              </button>
+            </p>
+          )}
+          {gone && (
+            <p>
+              <button type="button" onClick={() => action.run(create)}>
+                Save as a new note
               </button>
             </p>
           )}
