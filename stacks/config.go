@@ -32,7 +32,10 @@ type StageConfig struct {
 // StackName is the CloudFormation stack name of the stage.
 func (c StageConfig) StackName() string { return "NotesApi-" + c.Name }
 
-// Stages returns the dev, staging and prod configurations, in that order.
+// Stages returns the dev, staging and prod configurations, in that order. Every stage has the construct's
+// monitoring (alarms, alarm topic, dashboard; subscribe with the context key alarmEmail.<stage>, see AddStages),
+// staging and prod trace their functions with X-Ray, prod backs its table up daily with AWS Backup, and no stage has
+// a custom domain (set Api.Domain to add one).
 func Stages() []StageConfig {
 	return []StageConfig{
 		{
@@ -88,6 +91,7 @@ func Stages() []StageConfig {
 				ThrottleBurstLimit:   jsii.Number(50),
 				Tracing:              awslambda.Tracing_ACTIVE,
 				ApplicationLogLevel:  awslambda.ApplicationLogLevel_INFO,
+				Backup:               &notesapi.BackupProps{},
 			},
 			Web: notesweb.NotesWebAppProps{
 				RemovalPolicy: awscdk.RemovalPolicy_RETAIN,

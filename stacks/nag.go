@@ -48,6 +48,21 @@ func suppressNagFindings(api *notesapi.AuthenticatedNotesApi, cfg StageConfig) {
 	}
 }
 
+// suppressBackupNagFindings accepts the AWS managed policy on the backup selection's role.
+func suppressBackupNagFindings(api *notesapi.AuthenticatedNotesApi) {
+	if api.BackupPlan() == nil {
+		return
+	}
+	role := api.BackupPlan().Node().FindChild(jsii.String("Table")).Node().FindChild(jsii.String("Role"))
+	backup := []*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM4"),
+		Reason: jsii.String("AWS Backup assumes this role to back the notes table up; AWS documents and maintains " +
+			"AWSBackupServiceRolePolicyForBackup as the policy for that job, and follows new backup features in it"),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"},
+	}}
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &backup, jsii.Bool(false))
+}
+
 func orOff(m awscognito.Mfa) awscognito.Mfa {
 	if m == "" {
 		return awscognito.Mfa_OFF

@@ -44,6 +44,7 @@ func NewNotesApiStack(scope constructs.Construct, cfg StageConfig) awscdk.Stack 
 	web := notesweb.NewNotesWebApp(stack, jsii.String("NotesWeb"), &webProps)
 	output("WebUrl", web.WebUrl(), "URL of the notes web app (CloudFront; ends in /)")
 	suppressNagFindings(api, cfg)
+	suppressBackupNagFindings(api)
 	suppressWebNagFindings(stack, web, cfg)
 	return stack
 }

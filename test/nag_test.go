@@ -77,7 +77,9 @@ func TestNagSuppressionsAreOnlyTheAcceptedOnes(t *testing.T) {
 	want := map[string][]string{
 		"dev":     append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []", "AWS::Cognito::UserPool AwsSolutions-COG8 []"}, web...),
 		"staging": append(append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []", "AWS::Cognito::UserPool AwsSolutions-COG8 []"}, repeat(xray, 5)...), web...),
-		"prod":    append(append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []"}, repeat(xray, 5)...), web...),
+		"prod": append(append([]string{"AWS::Cognito::UserPool AwsSolutions-COG2 []",
+			"AWS::IAM::Role AwsSolutions-IAM4 [Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]"},
+			repeat(xray, 5)...), web...),
 	}
 	forEachStage(t, func(t *testing.T, s *synthesized) {
 		var got []string

@@ -17,11 +17,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsbackup"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -72,6 +75,14 @@ type AuthenticatedNotesApi struct {
 	accessLogs awslogs.LogGroup
 	table      awsdynamodb.TableV2
 	functions  map[string]awslambda.Function
+	apiURL     *string
+	alarmTopic awssns.ITopic
+	alarms     map[string]awscloudwatch.Alarm
+	dashboard  awscloudwatch.Dashboard
+	// backupPlan and backupVault exist with Backup, domainName with Domain.
+	backupPlan  awsbackup.BackupPlan
+	backupVault awsbackup.BackupVault
+	domainName  awsapigatewayv2.DomainName
 }
 
 // NewAuthenticatedNotesApi creates the construct under scope. It panics if props are invalid (see ValidateProps)
@@ -96,6 +107,16 @@ func NewAuthenticatedNotesApi(scope constructs.Construct, id *string, props *Aut
 		a.functions[r.key()] = fn
 		a.AddRoute(r.method, r.path, awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(r.id+"Integration"), fn,
 			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0()}))
+	}
+	a.apiURL = a.stage.Url()
+	if p.domain != nil {
+		a.newDomain(p.domain)
+	}
+	if p.backup != nil {
+		a.newBackup(p.backup)
+	}
+	if p.monitoring != nil {
+		a.newMonitoring(p)
 	}
 	return a
 }
@@ -335,5 +356,6 @@ func (a *AuthenticatedNotesApi) Function(routeKey string) awslambda.Function {
 	return a.functions[routeKey]
 }
 
-// ApiUrl is the invoke URL of the $default stage, ending in "/".
-func (a *AuthenticatedNotesApi) ApiUrl() *string { return a.stage.Url() }
+// ApiUrl is the API's URL, ending in "/": https://<Domain.DomainName>/ with a custom domain, else the invoke URL
+// of the $default stage.
+func (a *AuthenticatedNotesApi) ApiUrl() *string { return a.apiURL }

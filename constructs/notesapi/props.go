@@ -69,11 +69,20 @@ type AuthenticatedNotesApiProps struct {
 	MemorySize *float64
 	// Timeout of each function, 1 to 30 seconds (the HTTP API gives up after 30 s). Default: 10 seconds.
 	Timeout time.Duration
-	// Tracing of the functions (X-Ray). Default: awslambda.Tracing_DISABLED.
+	// Tracing of the functions (X-Ray). Default: awslambda.Tracing_DISABLED. HTTP APIs (API Gateway v2) have no
+	// X-Ray tracing, so the traces start at the functions.
 	Tracing awslambda.Tracing
 	// ApplicationLogLevel of the functions' JSON logs (the handlers read it from AWS_LAMBDA_LOG_LEVEL).
 	// Default: awslambda.ApplicationLogLevel_INFO.
 	ApplicationLogLevel awslambda.ApplicationLogLevel
+	// Monitoring configures the CloudWatch alarms, their SNS topic and the dashboard. Default: on, with the
+	// defaults of MonitoringProps.
+	Monitoring *MonitoringProps
+	// Backup adds an AWS Backup plan for the table. Default: nil, no backup plan (the table still has
+	// point-in-time recovery for 35 days).
+	Backup *BackupProps
+	// Domain serves the API on a custom domain name. Default: nil, only the execute-api URL.
+	Domain *DomainProps
 }
 
 // OAuthProps configures the authorization code grant of the app client.
@@ -108,6 +117,9 @@ type props struct {
 	timeout              time.Duration
 	tracing              awslambda.Tracing
 	logLevel             awslambda.ApplicationLogLevel
+	monitoring           *monitoringProps
+	backup               *backupProps
+	domain               *DomainProps
 }
 
 // ValidateProps reports every misuse in p, joined, or nil. NewAuthenticatedNotesApi panics with the same error,
@@ -143,6 +155,7 @@ func resolve(in *AuthenticatedNotesApiProps) (*props, error) {
 		timeout:              durationOr(in.Timeout, 10*time.Second),
 		tracing:              in.Tracing,
 		logLevel:             in.ApplicationLogLevel,
+		domain:               in.Domain,
 	}
 	if p.passwordPolicy == nil {
 		p.passwordPolicy = &awscognito.PasswordPolicy{
@@ -254,6 +267,11 @@ func resolve(in *AuthenticatedNotesApiProps) (*props, error) {
 		add("Architecture: %w", err)
 	}
 	p.goarch = goarch
+	p.monitoring = resolveMonitoring(in.Monitoring, p.timeout, add)
+	p.backup = resolveBackup(in.Backup, add)
+	if p.domain != nil {
+		checkDomain(p.domain, add)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid AuthenticatedNotesApiProps: %w", errors.Join(errs...))
 	}
