@@ -4,6 +4,8 @@ STAGE ?= dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
+# Extra flags for cdk synth, e.g. the pipeline's context: SYNTH_FLAGS="-c pipeline.connectionArn=… -c pipeline.repository=… -c pipeline.branch=…"
+SYNTH_FLAGS ?=
 
 .PHONY: help deps web synth test bench local deploy diff fmt vet clean
 
@@ -39,10 +41,10 @@ deps: node_modules/.package-lock.json node_modules/go.mod ## install the pinned 
 	go mod download
 
 # synth, deploy and diff package web/dist into the stacks: `make web` (its own target) rebuilds it when its sources changed.
-synth: deps web ## synthesize the three stage stacks into cdk.out (templates, arm64 bootstrap bundles, the web app's build)
-	npx --no-install cdk synth --quiet
+synth: deps web ## synthesize the three stage stacks into cdk.out (templates, arm64 bootstrap bundles, the web app's build); SYNTH_FLAGS="-c …" adds the pipeline
+	npx --no-install cdk synth --quiet $(SYNTH_FLAGS)
 
-test: deps web ## run every test: web app (Vitest, size budget), unit, dynalite-backed store, synth assertions/snapshots/cdk-nag, Cognito interop, end-to-end
+test: deps web ## run every test: web app (Vitest, size budget), unit, dynalite-backed store, synth assertions/snapshots/cdk-nag/cfn-lint, Cognito interop, end-to-end
 	go vet ./...
 	cd web && npm test
 	go test $(GO_TEST_FLAGS) ./...

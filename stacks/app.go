@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -39,6 +40,12 @@ func AddStages(app awscdk.App, configs []StageConfig, defaultAccount, defaultReg
 		}
 		out = append(out, NewNotesApiStack(app, cfg))
 	}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	addNagChecks(app)
 	return out
+}
+
+// addNagChecks applies the cdk-nag AwsSolutions checks to scope as an aspect. An app's aspects stop at a nested
+// Stage, so each pipeline stage gets its own.
+func addNagChecks(scope constructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }

@@ -104,8 +104,7 @@ func suppressWebNagFindings(stack awscdk.Stack, web *notesweb.NotesWebApp, cfg S
 			Reason: jsii.String("CDK's BucketDeployment syncs the build into the site bucket (aws s3 sync --delete): it lists, reads, " +
 				"writes and deletes any object and aborts failed multipart uploads, so its grant covers every object of this one " +
 				"bucket with the s3:GetObject*, GetBucket*, List*, DeleteObject* and Abort* action groups"),
-			AppliesTo: &[]any{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*",
-				"Action::s3:Abort*", "Resource::<" + siteBucket + ".Arn>/*"},
+			AppliesTo: bucketReadWriteFindings(siteBucket),
 		},
 		{
 			Id: jsii.String("AwsSolutions-IAM5"),
@@ -133,4 +132,12 @@ func suppressWebNagFindings(stack awscdk.Stack, web *notesweb.NotesWebApp, cfg S
 			cdknag.NagSuppressions_AddResourceSuppressions(c, &runtime, jsii.Bool(false))
 		}
 	}
+}
+
+// bucketReadWriteFindings are the IAM5 findings of CDK's Bucket.grantReadWrite on the bucket with logical ID
+// bucketID (its action groups and its objects), plus extra ones.
+func bucketReadWriteFindings(bucketID string, extra ...any) *[]any {
+	out := append([]any{"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*",
+		"Action::s3:Abort*", "Resource::<" + bucketID + ".Arn>/*"}, extra...)
+	return &out
 }

@@ -12,7 +12,7 @@ import (
 // Project is the value of the project tag on every stack and resource.
 const Project = "authnotes"
 
-// NewNotesApiStack creates the stack NotesApi-<cfg.Name> with one AuthenticatedNotesApi (construct ID
+// NewNotesApiStack creates, under scope (the app, or a pipeline's stage), the stack NotesApi-<cfg.Name> with one AuthenticatedNotesApi (construct ID
 // "NotesApi"), one NotesWebApp (construct ID "NotesWeb") serving the web app and, on the same origin, the API, and
 // the outputs ApiUrl, UserPoolId, UserPoolClientId, TableName, Region and WebUrl.
 func NewNotesApiStack(scope constructs.Construct, cfg StageConfig) awscdk.Stack {
@@ -22,6 +22,8 @@ func NewNotesApiStack(scope constructs.Construct, cfg StageConfig) awscdk.Stack 
 		env = &awscdk.Environment{Account: optional(cfg.Account), Region: optional(cfg.Region)}
 	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
+		// Explicit, so the same name holds inside a pipeline stage (which would prefix it).
+		StackName:             jsii.String(cfg.StackName()),
 		Env:                   env,
 		Description:           jsii.String("authnotes notes API, stage " + cfg.Name),
 		TerminationProtection: jsii.Bool(cfg.TerminationProtection),

@@ -39,28 +39,32 @@ func normalize(v any) any {
 // `go test ./test -run TestGoldenTemplates -update`) and review the diff.
 func TestGoldenTemplates(t *testing.T) {
 	forEachStage(t, func(t *testing.T, s *synthesized) {
-		got := normalize(s.json)
-		path := filepath.Join("testdata", s.cfg.StackName()+".template.json")
-		if *update {
-			b, err := json.MarshalIndent(got, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (create it with go test ./test -run TestGoldenTemplates -update)", err)
-		}
-		var want any
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatalf("parse %s: %v", path, err)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s differs (-golden +synthesized); if intended, regenerate with go test ./test -run TestGoldenTemplates -update:\n%s", path, diff)
-		}
+		compareGolden(t, filepath.Join("testdata", s.cfg.StackName()+".template.json"), normalize(s.json))
 	})
+}
+
+// compareGolden compares got with the golden file at path as parsed JSON, or rewrites the file with -update.
+func compareGolden(t *testing.T, path string, got any) {
+	t.Helper()
+	if *update {
+		b, err := json.MarshalIndent(got, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with go test ./test -run %s -update)", err, t.Name())
+	}
+	var want any
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s differs (-golden +synthesized); if intended, regenerate with go test ./test -run %s -update:\n%s", path, t.Name(), diff)
+	}
 }
