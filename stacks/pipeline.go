@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/jsii-runtime-go"
@@ -100,6 +101,8 @@ func NewPipelineStack(app awscdk.App, cfg PipelineConfig, stages []StageConfig, 
 		PartialBuildSpec: goAndNode(),
 	}
 	pipeline := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
+		// V1: a flat monthly price per active pipeline, cheaper than V2's per-minute actions for a few releases a day.
+		PipelineType:      awscodepipeline.PipelineType_V1,
 		SelfMutation:      jsii.Bool(true),
 		CrossAccountKeys:  jsii.Bool(true),
 		EnableKeyRotation: jsii.Bool(true),
@@ -182,6 +185,13 @@ func orVar(s, variable string) string {
 	return s
 }
 
+// regionRe and accountRe match a region and an account in cdk-nag's rendering of an ARN: concrete, or the
+// pseudo parameter of an environment-agnostic stack.
+const (
+	regionRe  = `(?:[a-z0-9-]+|<AWS::Region>)`
+	accountRe = `(?:[0-9]{12}|<AWS::AccountId>)`
+)
+
 // suppressPipelineNagFindings records the AwsSolutions findings of the grants CDK Pipelines generates, on the
 // pipeline's constructs only, each finding by its exact action or resource pattern.
 func suppressPipelineNagFindings(stack awscdk.Stack, pipeline pipelines.CodePipeline) {
@@ -200,8 +210,8 @@ func suppressPipelineNagFindings(stack awscdk.Stack, pipeline pipelines.CodePipe
 			Reason: jsii.String("CodeBuild projects of the pipeline write their own log streams and test reports: CDK scopes the " +
 				"grant to log groups and report groups named after the project, whose streams and reports have generated names"),
 			AppliesTo: &[]any{
-				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:aws:logs:[^:]+:[0-9]+:log-group:\/aws\/codebuild\/.*$/`)},
-				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:aws:codebuild:[^:]+:[0-9]+:report-group\/.*$/`)},
+				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:aws:logs:` + regionRe + `:` + accountRe + `:log-group:\/aws\/codebuild\/.*$/`)},
+				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:aws:codebuild:` + regionRe + `:` + accountRe + `:report-group\/.*$/`)},
 			},
 		},
 	}
@@ -216,7 +226,7 @@ func suppressPipelineNagFindings(stack awscdk.Stack, pipeline pipelines.CodePipe
 		Reason: jsii.String("self-mutation runs cdk deploy of this stack: it assumes the CDK bootstrap roles (role/* limited by " +
 			"CDK to roles tagged aws-cdk:bootstrap-role) and reads stack state with cloudformation:DescribeStacks and " +
 			"s3:ListBucket, which CDK grants on *"),
-		AppliesTo: &[]any{"Resource::*", &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:\*:iam::[0-9]+:role\/\*$/`)}},
+		AppliesTo: &[]any{"Resource::*", &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:\*:iam::` + accountRe + `:role\/\*$/`)}},
 	}}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(pipeline.Node().FindChild(jsii.String("Assets")), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
@@ -234,6 +244,6 @@ func suppressSmokeNagFindings(pipeline pipelines.CodePipeline, stageID string) {
 		Reason: jsii.String("the smoke test confirms its throwaway users with cognito-idp:AdminConfirmSignUp; the pool's ID lives in " +
 			"the stage stack, which the pipeline stack cannot reference, so the grant names userpool/* of the stage's account " +
 			"and region and a condition keeps it to the pool tagged project=authnotes and this stage"),
-		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:cognito-idp:[^:]+:[^:]+:userpool\/\*$/`)}},
+		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:cognito-idp:` + regionRe + `:` + accountRe + `:userpool\/\*$/`)}},
 	}}, jsii.Bool(true))
 }

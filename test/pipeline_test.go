@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/authnotes/authnotes/stacks"
 )
@@ -286,4 +287,55 @@ func TestPipelineConfigFromContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPipelineNagCleanWithoutAccount: an environment-agnostic synth (no CDK_DEFAULT_ACCOUNT, as on a machine without
+// AWS credentials) renders the account as a pseudo parameter; the suppressions match that too.
+func TestPipelineNagCleanWithoutAccount(t *testing.T) {
+	app, _ := newApp(t, nil)
+	st := stacks.NewPipelineStack(app, stacks.PipelineConfig{ConnectionArn: testConnectionArn, Repository: testRepository, Branch: testBranch},
+		stacks.Stages()[:1], "", "us-east-1")
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
+	annotations := assertions.Annotations_FromStack(st)
+	for _, e := range *annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))) {
+		t.Errorf("error %s: %v", *e.Id, e.Entry.Data)
+	}
+}
+
+// withoutPathDependent drops what legitimately depends on the construct path: aws:cdk:path and aws:asset:path
+// metadata, and the aws-cdk:cr-owned:<hash of the path> tag BucketDeployment puts on the site bucket.
+func withoutPathDependent(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k == "aws:cdk:path" || k == "aws:asset:path" {
+				continue
+			}
+			out[k] = withoutPathDependent(e)
+		}
+		return out
+	case []any:
+		var out []any
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok && strings.HasPrefix(fmt.Sprint(m["Key"]), "aws-cdk:cr-owned:") {
+				continue
+			}
+			out = append(out, withoutPathDependent(e))
+		}
+		return out
+	}
+	return v
+}
+
+// TestStageTemplatesSameInsidePipeline: the pipeline deploys exactly what make deploy would (the same names,
+// CloudFront origin IDs and function name), so moving a stage to the pipeline changes nothing in it.
+func TestStageTemplatesSameInsidePipeline(t *testing.T) {
+	p := pipeline(t)
+	forEachStage(t, func(t *testing.T, s *synthesized) {
+		inside := toMap(t, assertions.Template_FromStack(p.inStages[s.cfg.Name], nil))
+		if diff := cmp.Diff(withoutPathDependent(s.json), withoutPathDependent(inside)); diff != "" {
+			t.Errorf("NotesApi-%s inside the pipeline differs (-app +pipeline):\n%s", s.cfg.Name, diff)
+		}
+	})
 }

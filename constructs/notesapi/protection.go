@@ -11,13 +11,18 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/authnotes/authnotes/constructs/internal/naming"
 )
 
 // newBackup adds a daily AWS Backup plan for the table into its own vault. The vault is always retained: deleting
 // the stack must not delete the backups that exist to survive such mistakes.
 func (a *AuthenticatedNotesApi) newBackup(b *backupProps) {
 	a.backupVault = awsbackup.NewBackupVault(a, jsii.String("BackupVault"), &awsbackup.BackupVaultProps{
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// Named by region, stack and path in the stack: CDK's generated name includes a pipeline stage's path, and a
+		// renamed vault is a new one (the old one, retained, would keep the backups).
+		BackupVaultName: jsii.String(naming.Stable(a, "BackupVault", 50)),
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
 	})
 	a.backupPlan = awsbackup.NewBackupPlan(a, jsii.String("BackupPlan"), &awsbackup.BackupPlanProps{
 		BackupVault: a.backupVault,

@@ -35,6 +35,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/authnotes/authnotes/constructs/internal/naming"
 	"github.com/authnotes/authnotes/constructs/notesapi"
 	"github.com/authnotes/authnotes/constructs/notesapi/gobuild"
 	"github.com/authnotes/authnotes/constructs/notesweb/site"
@@ -219,9 +220,12 @@ func (w *NotesWebApp) newDistribution(p *props) {
 		},
 	})
 	w.spaFallback = awscloudfront.NewFunction(w, jsii.String("SpaFallback"), &awscloudfront.FunctionProps{
-		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(spaFallbackCode)),
-		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
-		Comment: jsii.String("authnotes web app: app routes get /index.html"),
+		// CloudFront function names are per account, across regions: the stack's region and name and the
+		// construct's place in the stack keep them apart, and the same inside a pipeline's stage (64 at most).
+		FunctionName: jsii.String(naming.Stable(w, "SpaFallback", 64)),
+		Code:         awscloudfront.FunctionCode_FromInline(jsii.String(spaFallbackCode)),
+		Runtime:      awscloudfront.FunctionRuntime_JS_2_0(),
+		Comment:      jsii.String("authnotes web app: app routes get /index.html"),
 	})
 
 	var domainNames *[]*string
@@ -240,7 +244,9 @@ func (w *NotesWebApp) newDistribution(p *props) {
 		Comment:           jsii.String("authnotes web app and notes API"),
 		DefaultRootObject: jsii.String("index.html"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(w.bucket, nil),
+			// Fixed origin IDs: CDK's generated ones include the construct path, which a pipeline's stage changes.
+			Origin: awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(w.bucket,
+				&awscloudfrontorigins.S3BucketOriginWithOACProps{OriginId: jsii.String("site")}),
 			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
 			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
@@ -265,6 +271,7 @@ func (w *NotesWebApp) newDistribution(p *props) {
 	// The stage's throttling and the authorizer apply as they do to direct calls.
 	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), p.api.HttpApi().ApiEndpoint(), nil))
 	apiOrigin := awscloudfrontorigins.NewHttpOrigin(apiDomain, &awscloudfrontorigins.HttpOriginProps{
+		OriginId:           jsii.String("api"),
 		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
 		OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
 	})
