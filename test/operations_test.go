@@ -468,3 +468,20 @@ func stackOfStage(t *testing.T, app awscdk.App, name string) awscdk.Stack {
 	t.Fatalf("no stage %q", name)
 	return nil
 }
+
+// TestStableNamesWithoutRegion: in an environment-agnostic stack the stable names join the AWS::Region pseudo
+// parameter in at deploy time, so two regions of one account still get distinct CloudFront function names.
+func TestStableNamesWithoutRegion(t *testing.T) {
+	app, _ := newApp(t, nil)
+	prod := stacks.Stages()[2]
+	tpl := toMap(t, assertions.Template_FromStack(stacks.NewNotesApiStack(app, prod), nil))
+	join := func(name string) map[string]any {
+		return map[string]any{"Fn::Join": []any{"-", []any{ref("AWS::Region"), name}}}
+	}
+	if got := only(t, tpl, "AWS::Backup::BackupVault").props()["BackupVaultName"]; !cmp.Equal(got, join("NotesApi-prod-NotesApi-BackupVault")) {
+		t.Errorf("BackupVaultName = %v", got)
+	}
+	if got := only(t, tpl, "AWS::CloudFront::Function").props()["Name"]; !cmp.Equal(got, join("NotesApi-prod-NotesWeb-SpaFallback")) {
+		t.Errorf("CloudFront function Name = %v", got)
+	}
+}

@@ -11,20 +11,27 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 )
 
 var notAllowed = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
+// longestRegion is the length of the longest AWS region name (ap-southeast-4), reserved when the region is only
+// known at deploy time.
+const longestRegion = 14
+
 // Stable returns "<region>-<stack name>-<path in stack>-<suffix>" with characters other than letters, digits, "-"
-// and "_" removed (the region only when it is known at synth time), shortened to max characters by Shorten.
+// and "_" removed, at most max characters (see Shorten). For an environment-agnostic stack the region is the
+// AWS::Region pseudo parameter, joined in at deploy time.
 func Stable(scope constructs.IConstruct, suffix string, max int) string {
 	stack := awscdk.Stack_Of(scope)
 	rel := strings.TrimPrefix(*scope.Node().Path(), *stack.Node().Path()+"/")
-	parts := []string{*stack.StackName(), strings.ReplaceAll(rel, "/", "-"), suffix}
-	if region := stack.Region(); !*awscdk.Token_IsUnresolved(region) {
-		parts = append([]string{*region}, parts...)
+	name := notAllowed.ReplaceAllString(strings.Join([]string{*stack.StackName(), strings.ReplaceAll(rel, "/", "-"), suffix}, "-"), "")
+	region := stack.Region()
+	if *awscdk.Token_IsUnresolved(region) {
+		return *awscdk.Fn_Join(jsii.String("-"), &[]*string{region, jsii.String(Shorten(name, max-longestRegion-1))})
 	}
-	return Shorten(notAllowed.ReplaceAllString(strings.Join(parts, "-"), ""), max)
+	return Shorten(*region+"-"+name, max)
 }
 
 // Shorten returns name if it fits in max characters, else its first characters and "-" and the first 8 hex
