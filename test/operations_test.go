@@ -226,7 +226,7 @@ func dashboardBody(t *testing.T, d resource) string {
 func TestDashboardPerStage(t *testing.T) {
 	forEachStage(t, func(t *testing.T, s *synthesized) {
 		d := only(t, s.json, "AWS::CloudWatch::Dashboard")
-		if got, want := d.props()["DashboardName"], s.cfg.StackName()+"-NotesApi"; got != want {
+		if got, want := d.props()["DashboardName"], testRegion+"-"+s.cfg.StackName()+"-NotesApi"; got != want {
 			t.Errorf("DashboardName = %v; want %s", got, want)
 		}
 		body := dashboardBody(t, d)

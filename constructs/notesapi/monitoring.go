@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/authnotes/authnotes/constructs/internal/naming"
 )
 
 // tableOperations are the DynamoDB operations the handlers call (see routes): the table's throttle and system
@@ -170,7 +172,8 @@ func (a *AuthenticatedNotesApi) newDashboard(mon *monitor, period awscdk.Duratio
 		return out
 	}
 	dashboard := awscloudwatch.NewDashboard(mon.scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
-		DashboardName:   jsii.String(mon.prefix),
+		// Dashboards are global to the account: the region keeps two regions' stages apart.
+		DashboardName:   jsii.String(naming.Regional(mon.scope, mon.prefix, 255)),
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 	})
 	dashboard.AddWidgets(

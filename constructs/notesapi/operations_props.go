@@ -20,8 +20,8 @@ type MonitoringProps struct {
 	// AlarmEmail subscribes an e-mail address to the created topic (the recipient confirms by e-mail). Only with
 	// the created topic. Default: "", no subscription.
 	AlarmEmail string
-	// AlarmNamePrefix starts every alarm's name and is the dashboard's name. Default: "<stack name>-<construct
-	// id>", e.g. "NotesApi-prod-NotesApi".
+	// AlarmNamePrefix starts every alarm's name; the dashboard is named "<region>-<prefix>" (dashboards are
+	// global to the account). Default: "<stack name>-<construct id>", e.g. "NotesApi-prod-NotesApi".
 	AlarmNamePrefix string
 	// Period of every alarm's metric. Default: 5 minutes.
 	Period time.Duration

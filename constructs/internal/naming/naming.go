@@ -20,14 +20,20 @@ var notAllowed = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 // known at deploy time.
 const longestRegion = 14
 
-// Stable returns "<region>-<stack name>-<path in stack>-<suffix>" with characters other than letters, digits, "-"
-// and "_" removed, at most max characters (see Shorten). For an environment-agnostic stack the region is the
-// AWS::Region pseudo parameter, joined in at deploy time.
+// Stable returns Regional's name for "<stack name>-<path in stack>-<suffix>".
 func Stable(scope constructs.IConstruct, suffix string, max int) string {
 	stack := awscdk.Stack_Of(scope)
 	rel := strings.TrimPrefix(*scope.Node().Path(), *stack.Node().Path()+"/")
-	name := notAllowed.ReplaceAllString(strings.Join([]string{*stack.StackName(), strings.ReplaceAll(rel, "/", "-"), suffix}, "-"), "")
-	region := stack.Region()
+	return Regional(scope, strings.Join([]string{*stack.StackName(), strings.ReplaceAll(rel, "/", "-"), suffix}, "-"), max)
+}
+
+// Regional returns "<region>-<name>" with characters other than letters, digits, "-" and "_" removed from name,
+// at most max characters, for names that must differ between regions of one account (CloudFront functions,
+// CloudWatch dashboards). For an environment-agnostic stack the region is the AWS::Region pseudo parameter, joined
+// in at deploy time.
+func Regional(scope constructs.IConstruct, name string, max int) string {
+	name = notAllowed.ReplaceAllString(name, "")
+	region := awscdk.Stack_Of(scope).Region()
 	if *awscdk.Token_IsUnresolved(region) {
 		return *awscdk.Fn_Join(jsii.String("-"), &[]*string{region, jsii.String(Shorten(name, max-longestRegion-1))})
 	}
