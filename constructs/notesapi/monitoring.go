@@ -31,10 +31,9 @@ func operations() *[]awsdynamodb.Operation {
 	return &ops
 }
 
-// monitor is the monitoring being built: its scope, settings, topic action and alarms.
+// monitor is the monitoring being built: its scope, name prefix, topic action and alarms.
 type monitor struct {
 	scope  constructs.Construct
-	m      *monitoringProps
 	prefix string
 	action awscloudwatchactions.SnsAction
 	alarms map[string]awscloudwatch.Alarm
@@ -54,7 +53,7 @@ func (a *AuthenticatedNotesApi) newMonitoring(p *props) {
 		topic = newAlarmTopic(scope, p, prefix)
 	}
 	a.alarmTopic = topic
-	mon := &monitor{scope: scope, m: m, prefix: prefix, action: awscloudwatchactions.NewSnsAction(topic), alarms: map[string]awscloudwatch.Alarm{}}
+	mon := &monitor{scope: scope, prefix: prefix, action: awscloudwatchactions.NewSnsAction(topic), alarms: map[string]awscloudwatch.Alarm{}}
 	period := awscdk.Duration_Minutes(jsii.Number(m.period.Minutes()))
 	opts := func(statistic string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String(statistic)}
@@ -70,7 +69,7 @@ func (a *AuthenticatedNotesApi) newMonitoring(p *props) {
 		Label:  jsii.String("5xx rate (%)"),
 		Period: period,
 	})
-	mon.add("Api5xxRate", fmt.Sprintf("More than %v%% of the notes API's requests answered 5xx in 2 of 3 periods of %v: a handler or DynamoDB fails; see the functions' Errors alarms and logs.", m.serverErrorRatePercent, m.period),
+	mon.add("Api5xxRate", fmt.Sprintf("At least %v%% of the notes API's requests answered 5xx in 2 of 3 periods of %v: a handler or DynamoDB fails; see the functions' Errors alarms and logs.", m.serverErrorRatePercent, m.period),
 		rate, m.serverErrorRatePercent, 3, 2)
 	mon.add("ApiLatencyP99", fmt.Sprintf("The notes API's p99 latency reached %v in 2 of 3 periods of %v: slow handlers, cold starts or DynamoDB latency.", m.latencyP99, m.period),
 		a.api.MetricLatency(opts("p99")), float64(m.latencyP99.Milliseconds()), 3, 2)
