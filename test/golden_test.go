@@ -10,10 +10,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
+var (
+	assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
+	// cdk-assets names a publishing destination <account>-<region>-<8 hex>, the hex a hash of the destination,
+	// whose object key holds the asset hash: it changes with the handlers' sources like the asset hash itself.
+	assetDestination = regexp.MustCompile(`(<asset-hash>:[0-9]{12}-[a-z0-9-]+?)-[0-9a-f]{8}\b`)
+)
 
-// normalize replaces asset hashes, which depend on the Go toolchain and the handlers' sources, so the goldens
-// only change when the infrastructure does.
+// normalize replaces asset hashes and the asset publishing destinations derived from them, which depend on the Go
+// toolchain and the handlers' sources, so the goldens only change when the infrastructure does.
 func normalize(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -29,7 +34,7 @@ func normalize(v any) any {
 		}
 		return out
 	case string:
-		return assetHash.ReplaceAllString(x, "<asset-hash>")
+		return assetDestination.ReplaceAllString(assetHash.ReplaceAllString(x, "<asset-hash>"), "$1-<destination-hash>")
 	}
 	return v
 }
