@@ -61,7 +61,7 @@ The %s stage runs offline:
 Try it, in another terminal:
   curl -i %snotes
       → 401 {"message":"Unauthorized"}: every route needs a Cognito access token
-%s  README.md, "Running offline: the local twin" → the same by hand with curl
+%s  docs/local.md, "Walk-through with curl" → the same by hand
 
 %sCtrl-C stops everything; data stays in the state directory.
 `, opts.Stage, webLine(out["WebUrl"]), out["ApiUrl"], out["CognitoEndpoint"], out["UserPoolId"], out["UserPoolClientId"],
