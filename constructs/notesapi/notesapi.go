@@ -1,9 +1,3 @@
-// Package notesapi provides AuthenticatedNotesApi, an L3 construct for a notes API behind Cognito: a user pool and
-// public app client, an HTTP API whose every route requires a Cognito access token, a DynamoDB table and one Go
-// Lambda function per route, built from this module's lambda/ packages by the construct's own Go bundler.
-//
-// Misuse (invalid props, an invalid extra route) panics with an error that starts "notesapi:", the way every CDK
-// construct reports it while the tree is built; call ValidateProps first to get the same error as a value.
 package notesapi
 
 import (
