@@ -7,7 +7,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 25m
 # Extra flags for cdk synth, e.g. the pipeline's context: SYNTH_FLAGS="-c pipeline.connectionArn=… -c pipeline.repository=… -c pipeline.branch=…"
 SYNTH_FLAGS ?=
 
-.PHONY: help deps web synth test bench local deploy diff fmt vet clean
+.PHONY: help deps web synth test bench local deploy diff fmt vet clean docs-check
 
 # A failed web build leaves no web/dist/index.html behind, so the next `make web` tries again.
 .DELETE_ON_ERROR:
@@ -62,6 +62,12 @@ deploy: deps web ## deploy one stage to AWS with your credentials (STAGE=dev|sta
 
 diff: deps web ## show what a deploy of STAGE would change
 	npx --no-install cdk diff NotesApi-$(STAGE)
+
+docs-check: deps web ## check the docs: links and anchors, the Go examples (go doc, docs/construct.md, README), the walk-through shell blocks against a twin
+	go test -count=1 ./docs/
+	go test -count=1 -run 'Example' ./constructs/...
+	go test -count=1 -run 'TestDocsConstructExamplesCompile' ./test/
+	go test -count=1 -run 'TestDocsShellBlocks' ./test/e2e/
 
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
