@@ -93,8 +93,8 @@ func TestProbeEventsTakeTheMeasuredPath(t *testing.T) {
 // the dependencies-only reference and of a notes function: init-ms/op (process start to the first Runtime API
 // call) and first-response-ms/op (process start to the response to a first
 // request that validation refuses, before any DynamoDB call). ns/op also
-// counts killing the process. The notes functions' target is ≤ 1.3× the
-// baseline's first response (go run ./cmd/bundlesize -coldstart 21 prints the ratios).
+// counts killing the process. The notes functions' target is ≤ 1.05× the
+// SDK floor's first response (go run ./cmd/bundlesize -coldstart 21 prints the ratios).
 func BenchmarkColdStart(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("the bootstrap binaries are built for linux")
