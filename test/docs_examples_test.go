@@ -8,7 +8,17 @@ import (
 	"testing"
 )
 
-// goPrograms returns the ```go blocks of a Markdown page that are whole programs (they start with `package main`).
+// isProgram reports whether a Go block is a whole program: its first line that is not a comment is `package main`.
+func isProgram(block string) bool {
+	for _, line := range strings.Split(block, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "//") {
+			return line == "package main"
+		}
+	}
+	return false
+}
+
+// goPrograms returns the ```go blocks of a Markdown page that are whole programs (package main).
 func goPrograms(t *testing.T, page string) []string {
 	t.Helper()
 	text, err := os.ReadFile(filepath.Join(repoRoot, page))
@@ -24,7 +34,7 @@ func goPrograms(t *testing.T, page string) []string {
 			return programs
 		}
 		block, rest, _ = strings.Cut(rest, "```")
-		if strings.HasPrefix(block, "package main\n") {
+		if isProgram(block) {
 			programs = append(programs, block)
 		}
 	}
@@ -38,7 +48,7 @@ func TestDocsConstructExamplesCompile(t *testing.T) {
 	for page, n := range want {
 		programs := goPrograms(t, page)
 		if len(programs) != n {
-			t.Fatalf("%s has %d Go programs (```go blocks starting with package main), want %d: update this test with the page", page, len(programs), n)
+			t.Fatalf("%s has %d Go programs (```go blocks of package main), want %d: update this test with the page", page, len(programs), n)
 		}
 		for i, code := range programs {
 			dir := t.TempDir()
