@@ -9,8 +9,10 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -34,6 +36,15 @@ var (
 // after it was issued could be refused. `exp` gets no leeway: a token is never accepted past its expiry, which
 // is what a user who sets a short validity expects and what the expiry tests pin down.
 const DefaultLeeway = 60 * time.Second
+
+// A verified token's signature is trusted again, without an RSA verification, for VerifiedTTL (its claims are
+// checked again on every use, so it still expires on time); at most MaxVerified tokens are remembered. The RSA
+// check is most of what the local gateway adds to a request; API Gateway, too, works from a cached key set, so a
+// key removed from the JWKS stops being trusted only after a while.
+const (
+	VerifiedTTL = time.Minute
+	MaxVerified = 4096
+)
 
 // KeySource returns the RSA public key with the given key ID. It returns an error wrapping ErrUnknownKey when
 // it has no such key.
@@ -59,6 +70,14 @@ type Verifier struct {
 	keys   KeySource
 	expect Expect
 	parser *jwt.Parser
+
+	mu       sync.Mutex
+	verified map[string]verifiedToken // by the whole token string: a token that differs in any byte is a miss
+}
+
+type verifiedToken struct {
+	claims Claims
+	until  time.Time
 }
 
 // NewVerifier returns a verifier that takes keys from keys and accepts tokens matching expect.
@@ -83,11 +102,44 @@ func NewVerifier(keys KeySource, expect Expect) (*Verifier, error) {
 	expect.Audiences = slices.Clone(expect.Audiences)
 	// Claims are validated below by hand: the authorizer's rules (aud else client_id, exp without leeway,
 	// required kid) are not the library's defaults, and each failure needs its own error.
-	return &Verifier{keys: keys, expect: expect, parser: jwt.NewParser(jwt.WithoutClaimsValidation())}, nil
+	return &Verifier{keys: keys, expect: expect, parser: jwt.NewParser(jwt.WithoutClaimsValidation()),
+		verified: map[string]verifiedToken{}}, nil
 }
 
-// Verify checks the signature and the claims of raw and returns its claims.
+// Verify checks the signature and the claims of raw and returns its claims (a copy the caller may keep).
 func (v *Verifier) Verify(ctx context.Context, raw string) (Claims, error) {
+	now := v.expect.Now()
+	v.mu.Lock()
+	known, ok := v.verified[raw]
+	v.mu.Unlock()
+	if ok && now.Before(known.until) {
+		if err := v.checkClaims(known.claims); err != nil {
+			return nil, err
+		}
+		return maps.Clone(known.claims), nil
+	}
+	c, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	if len(v.verified) >= MaxVerified {
+		for k, e := range v.verified {
+			if !now.Before(e.until) {
+				delete(v.verified, k)
+			}
+		}
+		if len(v.verified) >= MaxVerified {
+			clear(v.verified)
+		}
+	}
+	v.verified[raw] = verifiedToken{claims: c, until: now.Add(VerifiedTTL)}
+	v.mu.Unlock()
+	return maps.Clone(c), nil
+}
+
+// verify checks the signature and the claims of raw.
+func (v *Verifier) verify(ctx context.Context, raw string) (Claims, error) {
 	claims := jwt.MapClaims{}
 	_, err := v.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		if t.Method.Alg() != jwt.SigningMethodRS256.Alg() {
