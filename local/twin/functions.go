@@ -223,6 +223,9 @@ func goBuild(ctx context.Context, repoDir, outDir string, pkgs []string) (map[st
 			}
 			return nil, &buildError{pkgs: g, output: string(msg) + "(" + err.Error() + ")"}
 		}
+		if err := privatefs.Tighten(dir); err != nil { // go build makes the executables 0755
+			return nil, err
+		}
 		for _, p := range g {
 			out[p] = filepath.Join(dir, path.Base(p))
 		}

@@ -159,8 +159,11 @@ func TestHostBuildsRebuildOnlyAffected(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"A", "B"} {
-		if _, err := os.Stat(filepath.Join(buildDir, id, "bootstrap")); err != nil {
+		info, err := os.Stat(filepath.Join(buildDir, id, "bootstrap"))
+		if err != nil {
 			t.Errorf("function %s has no bootstrap: %v", id, err)
+		} else if perm := info.Mode().Perm(); perm != 0o700 {
+			t.Errorf("function %s's bootstrap has mode %o; want 700 (the state is private)", id, perm)
 		}
 	}
 
