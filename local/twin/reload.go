@@ -472,12 +472,7 @@ func (d stackDiff) summary() string {
 			typ := r.Type[strings.LastIndex(r.Type, ":")+1:]
 			count[typ]++
 		}
-		types := make([]string, 0, len(count))
-		for typ := range count {
-			types = append(types, typ)
-		}
-		sort.Strings(types)
-		for _, typ := range types {
+		for _, typ := range slices.Sorted(maps.Keys(count)) {
 			parts = append(parts, fmt.Sprintf("%s%d %s", g.sign, count[typ], typ))
 		}
 	}
@@ -488,12 +483,7 @@ func (d stackDiff) summary() string {
 // refused: the local table keeps its data only under the keys it was created with.
 func diffTemplates(old, next cfn.Template) stackDiff {
 	var d stackDiff
-	ids := make([]string, 0, len(next.Resources))
-	for id := range next.Resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(next.Resources)) {
 		n := next.Resources[id]
 		o, ok := old.Resources[id]
 		switch {
@@ -514,12 +504,7 @@ func diffTemplates(old, next cfn.Template) stackDiff {
 			}
 		}
 	}
-	oldIDs := make([]string, 0, len(old.Resources))
-	for id := range old.Resources {
-		oldIDs = append(oldIDs, id)
-	}
-	sort.Strings(oldIDs)
-	for _, id := range oldIDs {
+	for _, id := range slices.Sorted(maps.Keys(old.Resources)) {
 		if _, ok := next.Resources[id]; !ok {
 			d.removed = append(d.removed, old.Resources[id])
 		}
