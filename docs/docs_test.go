@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -47,6 +48,8 @@ var (
 	// one level deep, which is all these pages use.
 	linkRE   = regexp.MustCompile(`!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(([^()\s]+)(?:\s+"[^"]*")?\)`)
 	htmlIDRE = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
+	// A link inside a heading keeps only its text in the anchor.
+	headingLinkRE = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
 )
 
 // proseLines yields the lines outside fenced code blocks, so a `# comment` in a shell block is not a heading and a
@@ -74,8 +77,7 @@ func proseLines(text string) []string {
 // slug is GitHub's anchor for a heading: lower case, inline code and emphasis markers dropped, every character
 // that is not a letter, digit, space, hyphen or underscore removed, spaces turned into hyphens.
 func slug(heading string) string {
-	// Links in headings keep only their text.
-	heading = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`).ReplaceAllString(heading, "$1")
+	heading = headingLinkRE.ReplaceAllString(heading, "$1")
 	var b strings.Builder
 	for _, r := range strings.ToLower(heading) {
 		switch {
@@ -97,7 +99,7 @@ func anchors(text string) map[string]bool {
 		if m := headingRE.FindStringSubmatch(line); m != nil {
 			s := slug(m[2])
 			if n := seen[s]; n > 0 {
-				out[s+"-"+itoa(n)] = true
+				out[s+"-"+strconv.Itoa(n)] = true
 			} else {
 				out[s] = true
 			}
@@ -108,13 +110,6 @@ func anchors(text string) map[string]bool {
 		}
 	}
 	return out
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 type link struct{ page, target string }
