@@ -140,6 +140,9 @@ func Handler(dir string, cfg site.Config, connectSrc ...string) (http.Handler, e
 	return &handler{files: os.DirFS(dir), config: append(config, '\n'), headers: site.Headers(connectSrc...)}, nil
 }
 
+// door lets in only this machine under a loopback host name; the app is for the browser, so web pages may.
+var door = loopback.Door{Name: "the local web app", Browsers: true}
+
 type handler struct {
 	files   fs.FS
 	config  []byte
@@ -150,8 +153,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range h.headers {
 		w.Header().Set(k, v)
 	}
-	if !loopback.Request(r) {
-		http.Error(w, "this server answers only to localhost and loopback addresses", http.StatusForbidden)
+	if why := door.Refusal(r); why != "" {
+		http.Error(w, why, http.StatusForbidden)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
